@@ -1,3 +1,3 @@
-/* main.c - the loket command line: a table of sub-commands. */
+/* main.c - placeholder while the engine modules land (replaced in this session). */
 #include <stdio.h>
 int main(void) { puts("loket"); return 0; }

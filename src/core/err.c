@@ -11,6 +11,21 @@ int lk_err_set(struct lk_err *err, int code, const char *fmt, ...)
 	if (!err)
 		return code;
 	err->code = code;
+	err->reason = NULL;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int lk_err_setr(struct lk_err *err, int code, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return code;
+	err->code = code;
+	err->reason = reason;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);

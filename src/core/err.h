@@ -35,6 +35,7 @@ enum lk_err_code {
 /* A message slot a caller may pass down; NULL means "code only". */
 struct lk_err {
 	int code;
+	const char *reason; /* optional static machine word, e.g. "empty_text" */
 	char msg[512];
 };
 
@@ -43,6 +44,11 @@ struct lk_err {
  * err may be NULL. */
 int lk_err_set(struct lk_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Like lk_err_set, and also sets a machine-readable reason that API error
+ * bodies use as their "code" (a static string). */
+int lk_err_setr(struct lk_err *err, int code, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Static strings; never NULL. "ENOMEM" / "out of memory". */
 const char *lk_err_name(int code);

@@ -68,4 +68,19 @@ void kb_index_search(const struct kb_index *ix, const char *query,
 int kb_index_snippet(const struct kb_index *ix, size_t doc, const char *query,
 		     size_t max_chars, struct buf *out);
 
+/* --- diagnostics --- */
+/* What the confidence of a search was computed from (for calibration tools
+ * and `loket eval`; the bot needs only kb_result.confidence). */
+struct kb_explain {
+	size_t concepts;  /* query words and phrases left after stopwords */
+	size_t unknown;   /* of those, matched nowhere in the index */
+	double coverage;  /* 0..1: share of the query's IDF weight found in hits[0] */
+	double margin;    /* 0..1: (score1 - score2) / score1 */
+	double strength;  /* 0..1: score1 relative to the best score the query allows */
+};
+
+/* As kb_index_search(), also filling `ex` (never NULL). */
+void kb_index_search_explain(const struct kb_index *ix, const char *query, const char *lang,
+			     size_t k, struct kb_result *res, struct kb_explain *ex);
+
 #endif

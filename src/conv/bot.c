@@ -1,0 +1,432 @@
+/* bot.c - loading bot.yaml and the message catalogues; message formatting
+ * and small-talk intent matching (see bot.h).
+ */
+#include "conv/bot.h"
+
+#include "core/mem.h"
+#include "core/yaml_json.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <utf8proc.h>
+
+#define PHRASE_MAX 256
+
+/* Every catalogue must define these messages. */
+static const char *const message_keys[] = {
+	"ai_notice",         "answer_source",    "feedback_helped",    "feedback_not_helped",
+	"feedback_thanks",   "feedback_sorry",   "suggestions_intro",  "fallback",
+	"handoff_offer",     "handoff_button",   "smalltalk_greeting", "smalltalk_thanks",
+	"smalltalk_goodbye", "smalltalk_who",    "more_button",        NULL,
+};
+
+static const char *const intent_names[BOT_INTENT_COUNT] = {
+	[BOT_INTENT_GREETING] = "greeting", [BOT_INTENT_THANKS] = "thanks",
+	[BOT_INTENT_GOODBYE] = "goodbye",   [BOT_INTENT_WHO] = "who",
+	[BOT_INTENT_HUMAN] = "human",
+};
+
+static const char *const bot_yaml_keys[] = {
+	"id", "name", "default_lang", "languages",
+	"contact", "contact.phone", "contact.url", "contact.hours",
+	"retrieval", "retrieval.answer_threshold", "retrieval.suggest_threshold",
+	"retrieval.snippet_chars", "retrieval.synonyms",
+	NULL,
+};
+
+static const char *const catalog_keys[] = {
+	"messages", "messages.*", "intents", "intents.*", NULL,
+};
+
+struct catalog {
+	char lang[8];
+	json_t *messages;                       /* key -> string */
+	char **phrases[BOT_INTENT_COUNT];       /* normalised, NULL-terminated */
+};
+
+struct bot {
+	char *dir, *id, *name, *default_lang;
+	char *contact_phone, *contact_url, *contact_hours;
+	char *synonyms_path;
+	double answer_threshold, suggest_threshold;
+	size_t snippet_chars;
+	struct catalog catalogs[BOT_MAX_LANGS];
+	size_t n_catalogs;
+};
+
+/* Case-folds, strips accents and punctuation, collapses spaces. Caller frees. */
+static char *normalise_phrase(const char *s)
+{
+	utf8proc_uint8_t *folded = NULL;
+	struct buf b;
+	int space = 1;
+
+	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &folded,
+			 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD |
+				 UTF8PROC_STRIPMARK) < 0)
+		return xstrdup("");
+	buf_init(&b, 4096);
+	for (const utf8proc_uint8_t *p = folded; *p; p++) {
+		int word = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p >= 0x80 ||
+			   *p == '\'';
+
+		if (word) {
+			buf_addc(&b, (char)*p);
+			space = 0;
+		} else if (!space) {
+			buf_addc(&b, ' ');
+			space = 1;
+		}
+	}
+	free(folded);
+	buf_rtrim(&b);
+	return buf_detach(&b, NULL);
+}
+
+static char *config_string(json_t *root, const char *section, const char *key, const char *dflt)
+{
+	json_t *v = section ? json_object_get(json_object_get(root, section), key)
+			    : json_object_get(root, key);
+
+	return xstrdup(json_is_string(v) ? json_string_value(v) : dflt);
+}
+
+static void catalog_release(struct catalog *c)
+{
+	json_decref(c->messages);
+	for (int i = 0; i < BOT_INTENT_COUNT; i++) {
+		for (char **p = c->phrases[i]; p && *p; p++)
+			free(*p);
+		free(c->phrases[i]);
+	}
+}
+
+static int load_phrases(struct catalog *c, json_t *intents, const char *path, struct lk_err *err)
+{
+	for (int i = 1; i < BOT_INTENT_COUNT; i++) {
+		json_t *list = json_object_get(intents, intent_names[i]);
+		size_t n = json_array_size(list), k = 0;
+
+		if (!json_is_array(list))
+			return lk_err_set(err, LK_ECONFIG, "%s: intents.%s must be a list of phrases", path,
+					  intent_names[i]);
+		c->phrases[i] = xcalloc(n + 1, sizeof(char *));
+		for (size_t j = 0; j < n; j++) {
+			const char *s = json_string_value(json_array_get(list, j));
+
+			if (!s || strlen(s) > PHRASE_MAX)
+				return lk_err_set(err, LK_ECONFIG, "%s: intents.%s[%zu] must be a short phrase",
+						  path, intent_names[i], j);
+			c->phrases[i][k] = normalise_phrase(s);
+			if (*c->phrases[i][k])
+				k++;
+			else
+				free(c->phrases[i][k]);
+		}
+		c->phrases[i][k] = NULL;
+	}
+	return 0;
+}
+
+static int load_catalog(struct catalog *c, const char *path, const char *lang, struct lk_err *err)
+{
+	json_t *root = NULL, *msgs;
+	const char *key;
+	json_t *val;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->lang, sizeof(c->lang), "%s", lang);
+	rc = yaml_json_load(path, catalog_keys, &root, err);
+	if (rc)
+		return rc;
+	msgs = json_object_get(root, "messages");
+	if (!json_is_object(msgs)) {
+		rc = lk_err_set(err, LK_ECONFIG, "%s: 'messages' must be a mapping", path);
+		goto out;
+	}
+	json_object_foreach(msgs, key, val) {
+		if (!json_is_string(val)) {
+			rc = lk_err_set(err, LK_ECONFIG, "%s: messages.%s must be text", path, key);
+			goto out;
+		}
+	}
+	for (const char *const *k = message_keys; *k; k++) {
+		if (!json_object_get(msgs, *k)) {
+			rc = lk_err_set(err, LK_ECONFIG, "%s: message '%s' is missing", path, *k);
+			goto out;
+		}
+	}
+	c->messages = json_incref(msgs);
+	rc = load_phrases(c, json_object_get(root, "intents"), path, err);
+out:
+	json_decref(root);
+	return rc;
+}
+
+static int valid_lang(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 2 || n > 5)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static int load_languages(struct bot *b, json_t *root, const char *path, struct lk_err *err)
+{
+	json_t *langs = json_object_get(root, "languages");
+	struct buf p;
+	int rc = 0;
+
+	if (!json_is_array(langs) || !json_array_size(langs))
+		return lk_err_set(err, LK_ECONFIG, "%s: 'languages' must list at least one language", path);
+	if (json_array_size(langs) > BOT_MAX_LANGS)
+		return lk_err_set(err, LK_ECONFIG, "%s: at most %d languages", path, BOT_MAX_LANGS);
+	buf_init(&p, 4096);
+	for (size_t i = 0; i < json_array_size(langs) && !rc; i++) {
+		const char *lang = json_string_value(json_array_get(langs, i));
+
+		if (!lang || !valid_lang(lang)) {
+			rc = lk_err_set(err, LK_ECONFIG, "%s: languages[%zu] must be a code like 'nl'", path, i);
+			break;
+		}
+		buf_reset(&p);
+		buf_addf(&p, "%s/messages/%s.yaml", b->dir, lang);
+		rc = load_catalog(&b->catalogs[b->n_catalogs], p.ptr, lang, err);
+		b->n_catalogs++;
+	}
+	buf_release(&p);
+	if (!rc && !bot_has_lang(b, b->default_lang))
+		rc = lk_err_set(err, LK_ECONFIG, "%s: default_lang '%s' is not in 'languages'", path,
+				b->default_lang);
+	return rc;
+}
+
+static int load_retrieval(struct bot *b, json_t *root, const char *path, struct lk_err *err)
+{
+	json_t *r = json_object_get(root, "retrieval");
+	json_t *v;
+	double d;
+	int rc;
+
+	b->answer_threshold = 0.5;
+	b->suggest_threshold = 0.2;
+	b->snippet_chars = 600;
+	if ((v = json_object_get(r, "answer_threshold"))) {
+		if ((rc = yaml_json_number(v, 0, 1, "retrieval.answer_threshold", &b->answer_threshold, err)))
+			return rc;
+	}
+	if ((v = json_object_get(r, "suggest_threshold"))) {
+		if ((rc = yaml_json_number(v, 0, 1, "retrieval.suggest_threshold", &b->suggest_threshold, err)))
+			return rc;
+	}
+	if ((v = json_object_get(r, "snippet_chars"))) {
+		if ((rc = yaml_json_number(v, 100, 4000, "retrieval.snippet_chars", &d, err)))
+			return rc;
+		b->snippet_chars = (size_t)d;
+	}
+	if (b->suggest_threshold > b->answer_threshold)
+		return lk_err_set(err, LK_ECONFIG, "%s: suggest_threshold must not exceed answer_threshold",
+				  path);
+	if ((v = json_object_get(r, "synonyms"))) {
+		struct buf p;
+
+		if (!json_is_string(v))
+			return lk_err_set(err, LK_ECONFIG, "%s: retrieval.synonyms must be a file name", path);
+		buf_init(&p, 4096);
+		buf_addf(&p, "%s/%s", b->dir, json_string_value(v));
+		b->synonyms_path = buf_detach(&p, NULL);
+	}
+	return 0;
+}
+
+int bot_load(struct bot **out, const char *dir, struct lk_err *err)
+{
+	struct bot *b = xcalloc(1, sizeof(*b));
+	json_t *root = NULL;
+	struct buf path;
+	int rc;
+
+	*out = NULL;
+	b->dir = xstrdup(dir);
+	buf_init(&path, 4096);
+	buf_addf(&path, "%s/bot.yaml", dir);
+	rc = yaml_json_load(path.ptr, bot_yaml_keys, &root, err);
+	if (rc)
+		goto fail;
+	b->id = config_string(root, NULL, "id", "");
+	b->name = config_string(root, NULL, "name", "");
+	b->default_lang = config_string(root, NULL, "default_lang", "nl");
+	b->contact_phone = config_string(root, "contact", "phone", "14 0000");
+	b->contact_url = config_string(root, "contact", "url", "");
+	b->contact_hours = config_string(root, "contact", "hours", "");
+	if (!*b->id || strlen(b->id) > 63 || !*b->name) {
+		rc = lk_err_set(err, LK_ECONFIG, "%s: 'id' (at most 63 characters) and 'name' are required",
+				path.ptr);
+		goto fail;
+	}
+	if ((rc = load_retrieval(b, root, path.ptr, err)))
+		goto fail;
+	if ((rc = load_languages(b, root, path.ptr, err)))
+		goto fail;
+	json_decref(root);
+	buf_release(&path);
+	*out = b;
+	return 0;
+fail:
+	json_decref(root);
+	buf_release(&path);
+	bot_free(b);
+	return rc;
+}
+
+void bot_free(struct bot *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n_catalogs; i++)
+		catalog_release(&b->catalogs[i]);
+	free(b->dir);
+	free(b->id);
+	free(b->name);
+	free(b->default_lang);
+	free(b->contact_phone);
+	free(b->contact_url);
+	free(b->contact_hours);
+	free(b->synonyms_path);
+	free(b);
+}
+
+const char *bot_dir(const struct bot *b) { return b->dir; }
+const char *bot_id(const struct bot *b) { return b->id; }
+const char *bot_name(const struct bot *b) { return b->name; }
+const char *bot_default_lang(const struct bot *b) { return b->default_lang; }
+const char *bot_synonyms_path(const struct bot *b) { return b->synonyms_path; }
+double bot_answer_threshold(const struct bot *b) { return b->answer_threshold; }
+double bot_suggest_threshold(const struct bot *b) { return b->suggest_threshold; }
+size_t bot_snippet_chars(const struct bot *b) { return b->snippet_chars; }
+
+static const struct catalog *find_catalog(const struct bot *b, const char *lang)
+{
+	for (size_t i = 0; lang && i < b->n_catalogs; i++) {
+		if (!strcmp(b->catalogs[i].lang, lang))
+			return &b->catalogs[i];
+	}
+	return NULL;
+}
+
+int bot_has_lang(const struct bot *b, const char *lang)
+{
+	return find_catalog(b, lang) != NULL;
+}
+
+static const char *placeholder(const struct bot *b, const char *name, size_t n)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} table[] = {
+		{"bot_name", offsetof(struct bot, name)},
+		{"contact_phone", offsetof(struct bot, contact_phone)},
+		{"contact_url", offsetof(struct bot, contact_url)},
+		{"contact_hours", offsetof(struct bot, contact_hours)},
+	};
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (strlen(table[i].name) == n && !strncmp(table[i].name, name, n))
+			return *(char *const *)((const char *)b + table[i].off);
+	}
+	return NULL;
+}
+
+int bot_message(const struct bot *b, const char *lang, const char *key, struct buf *out)
+{
+	const struct catalog *c = find_catalog(b, lang);
+	const char *s = NULL, *p;
+	int rc = 0;
+
+	if (c)
+		s = json_string_value(json_object_get(c->messages, key));
+	if (!s && (c = find_catalog(b, b->default_lang)))
+		s = json_string_value(json_object_get(c->messages, key));
+	if (!s)
+		return buf_adds(out, key);
+	while (*s && !rc) {
+		const char *close, *val;
+
+		p = strchr(s, '{');
+		if (!p)
+			return buf_adds(out, s);
+		rc = buf_add(out, s, (size_t)(p - s));
+		close = strchr(p, '}');
+		val = close ? placeholder(b, p + 1, (size_t)(close - p - 1)) : NULL;
+		if (val) {
+			rc = rc ? rc : buf_adds(out, val);
+			s = close + 1;
+		} else {
+			rc = rc ? rc : buf_addc(out, '{');
+			s = p + 1;
+		}
+	}
+	return rc;
+}
+
+static int phrase_prefix(const char *text, const char *phrase, const char **rest)
+{
+	size_t n = strlen(phrase);
+
+	if (strncmp(text, phrase, n) || (text[n] && text[n] != ' '))
+		return 0;
+	*rest = text[n] ? text + n + 1 : text + n;
+	return 1;
+}
+
+/* Exact phrase, or a greeting followed by a question. */
+static enum bot_intent match_catalog(const struct catalog *c, const char *norm, struct buf *rest)
+{
+	for (int i = 1; i < BOT_INTENT_COUNT; i++) {
+		for (char **p = c->phrases[i]; *p; p++) {
+			if (!strcmp(norm, *p))
+				return (enum bot_intent)i;
+		}
+	}
+	for (char **p = c->phrases[BOT_INTENT_GREETING]; *p; p++) {
+		const char *r;
+
+		if (phrase_prefix(norm, *p, &r) && *r) {
+			buf_adds(rest, r);
+			return BOT_INTENT_GREETING;
+		}
+	}
+	return BOT_INTENT_NONE;
+}
+
+enum bot_intent bot_intent_match(const struct bot *b, const char *lang, const char *text,
+				 struct buf *rest)
+{
+	const struct catalog *mine = find_catalog(b, lang);
+	enum bot_intent found = BOT_INTENT_NONE;
+	char *norm;
+
+	if (strlen(text) > 4 * PHRASE_MAX)
+		return BOT_INTENT_NONE;
+	norm = normalise_phrase(text);
+	/* The conversation's language first, then the bot's other languages. */
+	if (mine)
+		found = match_catalog(mine, norm, rest);
+	for (size_t i = 0; i < b->n_catalogs && !found; i++) {
+		if (&b->catalogs[i] != mine)
+			found = match_catalog(&b->catalogs[i], norm, rest);
+	}
+	free(norm);
+	return found;
+}

@@ -1,0 +1,59 @@
+/* bot.h - one bot: its configuration (bot.yaml), its message catalogues
+ * (messages/<lang>.yaml) and where its knowledge base lives.
+ *
+ * A bot is loaded once and read-only afterwards, so every thread may read it.
+ * bot.yaml is strict: an unknown key is an error naming file and line.
+ */
+#ifndef LK_BOT_H
+#define LK_BOT_H
+
+#include "core/buf.h"
+#include "core/err.h"
+
+#include <stddef.h>
+
+#define BOT_MAX_LANGS 8
+
+/* The small-talk intents every bot understands (phrases in the catalogue). */
+enum bot_intent {
+	BOT_INTENT_NONE = 0,
+	BOT_INTENT_GREETING,
+	BOT_INTENT_THANKS,
+	BOT_INTENT_GOODBYE,
+	BOT_INTENT_WHO,
+	BOT_INTENT_HUMAN,
+	BOT_INTENT_COUNT
+};
+
+struct bot;
+
+/* Loads DIR/bot.yaml and DIR/messages/LANG.yaml for each language. Caller frees with bot_free(). */
+int bot_load(struct bot **out, const char *dir, struct lk_err *err);
+void bot_free(struct bot *b);
+
+/* --- configuration (borrowed strings, valid while the bot lives) --- */
+const char *bot_dir(const struct bot *b);
+const char *bot_id(const struct bot *b);
+const char *bot_name(const struct bot *b);
+const char *bot_default_lang(const struct bot *b);
+int bot_has_lang(const struct bot *b, const char *lang);
+/* Path of the synonyms file, or NULL when the bot has none. */
+const char *bot_synonyms_path(const struct bot *b);
+double bot_answer_threshold(const struct bot *b);
+double bot_suggest_threshold(const struct bot *b);
+size_t bot_snippet_chars(const struct bot *b);
+
+/* --- messages --- */
+/* Appends catalogue message `key` in `lang` to out, with {bot_name},
+ * {contact_phone}, {contact_url} and {contact_hours} filled in. Falls back to
+ * the bot's default language, then to the key itself (never fails silently:
+ * a missing key is caught by bot_load). */
+int bot_message(const struct bot *b, const char *lang, const char *key, struct buf *out);
+
+/* Which small-talk intent a message is, if it is one. `rest` receives what
+ * follows a greeting ("hallo, waar haal ik mijn paspoort?" → greeting with
+ * the rest "waar haal ik mijn paspoort?"), or is left empty. */
+enum bot_intent bot_intent_match(const struct bot *b, const char *lang, const char *text,
+				 struct buf *rest);
+
+#endif

@@ -1,0 +1,23 @@
+/* http_api.h - the HTTP API v1 (README.md "API") and the chat page, as a
+ * route table for http_server. Handlers only translate between HTTP and the
+ * conversation engine; all decisions live in the engine.
+ */
+#ifndef LK_HTTP_API_H
+#define LK_HTTP_API_H
+
+#include "conv/bot.h"
+#include "conv/conv.h"
+#include "http/http_server.h"
+#include "kb/kb_live.h"
+
+/* What every handler gets as its ctx; all borrowed. */
+struct api_ctx {
+	struct conv_engine *engine;
+	struct kb_live *kb;
+	const struct bot *bot;
+};
+
+/* Ends with a zeroed row. */
+extern const struct http_route api_routes[];
+
+#endif

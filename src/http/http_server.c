@@ -1,0 +1,450 @@
+/* http_server.c - libmicrohttpd glue: collects bounded request bodies, finds
+ * the route, checks method, content type and JSON once for every handler,
+ * and sends JSON responses with safe default headers (see http_server.h).
+ */
+#include "http/http_server.h"
+
+#include "core/buf.h"
+#include "core/mem.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define DECLARED_BODY_REFUSE ((unsigned long long)1 << 20)
+#define PATH_MAX_LEN 1024
+#define TOKEN_MAX_LEN 256
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	const struct http_route *routes;
+	void *ctx;
+	int access_log;
+	unsigned port;
+};
+
+/* Per-request state, from the first callback to the completion callback. */
+struct request_state {
+	struct buf body;
+	int too_big;
+	struct timespec start;
+};
+
+void http_error(struct http_response *res, int status, const char *code, const char *message)
+{
+	json_decref(res->json);
+	res->status = status;
+	res->json = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
+}
+
+void http_error_from(struct http_response *res, const struct lk_err *err)
+{
+	int status;
+	const char *code;
+
+	switch (err->code) {
+	case LK_ENOTFOUND: status = 404; code = "not_found"; break;
+	case LK_EAUTH: status = 401; code = "unauthorized"; break;
+	case LK_EINVAL: status = 400; code = "invalid_request"; break;
+	case LK_ETOOBIG: status = 413; code = "payload_too_large"; break;
+	case LK_EBUSY: status = 503; code = "busy"; break;
+	default: status = 500; code = "internal_error"; break;
+	}
+	if (err->reason)
+		code = err->reason;
+	/* Internal details (database messages) stay in the log, not the body. */
+	if (status >= 500) {
+		fprintf(stderr, "loket: error: %s\n", err->msg);
+		http_error(res, status, code, "Er ging iets mis aan onze kant. / Something went wrong on our side.");
+		return;
+	}
+	http_error(res, status, code, err->msg);
+}
+
+/* --- routing --- */
+
+#define MAX_SEGMENTS 16
+
+struct path_segs {
+	char buf[PATH_MAX_LEN + 1];
+	const char *seg[MAX_SEGMENTS];
+	size_t n;
+};
+
+/* Splits "/a/b/c" into segments. Returns 0 for a path we refuse. */
+static int path_split(const char *path, struct path_segs *ps)
+{
+	size_t len = strlen(path);
+	char *s;
+
+	ps->n = 0;
+	if (path[0] != '/' || len > PATH_MAX_LEN)
+		return 0;
+	memcpy(ps->buf, path, len + 1);
+	s = ps->buf + 1;
+	if (!*s)
+		return 1;
+	for (;;) {
+		char *slash = strchr(s, '/');
+
+		if (ps->n == MAX_SEGMENTS)
+			return 0;
+		ps->seg[ps->n++] = s;
+		if (!slash)
+			return 1;
+		*slash = '\0';
+		s = slash + 1;
+	}
+}
+
+/* Does the pattern match the segments? Fills req->params on a match. */
+static int route_match(const char *pattern, const struct path_segs *ps, struct http_request *req)
+{
+	const char *p = pattern + 1;
+	size_t i = 0;
+
+	req->n_params = 0;
+	if (!*p)
+		return ps->n == 0;
+	for (;; i++) {
+		const char *end = strchr(p, '/');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (i >= ps->n)
+			return 0;
+		if (p[0] == ':') {
+			if (!ps->seg[i][0] || req->n_params == HTTP_MAX_PARAMS)
+				return 0;
+			req->params[req->n_params++] = ps->seg[i];
+		} else if (strlen(ps->seg[i]) != n || strncmp(ps->seg[i], p, n)) {
+			return 0;
+		}
+		if (!end)
+			return i + 1 == ps->n;
+		p = end + 1;
+	}
+}
+
+/* Finds the route; on a path match with the wrong method, fills `allow`. */
+static const struct http_route *route_find(const struct http_route *routes, const char *method,
+					   const struct path_segs *ps, struct http_request *req,
+					   struct buf *allow)
+{
+	const struct http_route *found = NULL;
+
+	for (const struct http_route *r = routes; r->method; r++) {
+		struct http_request tmp = *req;
+
+		if (!route_match(r->pattern, ps, &tmp))
+			continue;
+		if (!strcmp(r->method, method)) {
+			*req = tmp;
+			found = r;
+			break;
+		}
+		if (allow->len)
+			buf_adds(allow, ", ");
+		buf_adds(allow, r->method);
+	}
+	return found;
+}
+
+/* --- request handling --- */
+
+static const char *bearer_token(struct MHD_Connection *conn)
+{
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+
+	if (!auth || strncasecmp(auth, "Bearer ", 7))
+		return NULL;
+	auth += 7;
+	while (*auth == ' ')
+		auth++;
+	if (!*auth || strlen(auth) > TOKEN_MAX_LEN)
+		return NULL;
+	return auth;
+}
+
+static int is_json_type(const char *ct)
+{
+	if (!ct || strncasecmp(ct, "application/json", 16))
+		return 0;
+	return ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ';
+}
+
+/* Parses the body of a JSON route; fills res with an error if it cannot. */
+static int parse_json_body(struct MHD_Connection *conn, struct request_state *rs,
+			   struct http_request *req, struct http_response *res)
+{
+	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+	json_error_t jerr;
+
+	if (!is_json_type(ct)) {
+		http_error(res, 415, "unsupported_media_type", "send the body as application/json");
+		return -1;
+	}
+	req->json = json_loadb(rs->body.ptr, rs->body.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!req->json) {
+		if (json_error_code(&jerr) == json_error_invalid_utf8)
+			http_error(res, 400, "invalid_utf8", "the body is not valid UTF-8");
+		else
+			http_error(res, 400, "invalid_json", jerr.text);
+		return -1;
+	}
+	if (!json_is_object(req->json)) {
+		http_error(res, 400, "invalid_json", "the body must be a JSON object");
+		return -1;
+	}
+	return 0;
+}
+
+static void dispatch(struct http_server *srv, struct MHD_Connection *conn, const char *url,
+		     const char *method, struct request_state *rs, struct http_response *res,
+		     const char **allow_out, struct buf *allow)
+{
+	struct http_request req;
+	const struct http_route *route;
+	struct path_segs ps;
+
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.path = url;
+	if (!path_split(url, &ps)) {
+		http_error(res, 404, "route_not_found", "no such address");
+		return;
+	}
+	route = route_find(srv->routes, method, &ps, &req, allow);
+	if (!route) {
+		if (allow->len) {
+			http_error(res, 405, "method_not_allowed", "this address does not accept that method");
+			*allow_out = allow->ptr;
+		} else {
+			http_error(res, 404, "route_not_found", "no such address");
+		}
+		return;
+	}
+	if (rs->too_big) {
+		http_error(res, 413, "payload_too_large", "the body is larger than 16 KiB");
+		return;
+	}
+	req.bearer = bearer_token(conn);
+	if ((route->flags & HTTP_ROUTE_JSON) && parse_json_body(conn, rs, &req, res)) {
+		json_decref(req.json);
+		return;
+	}
+	route->fn(srv->ctx, &req, res);
+	json_decref(req.json);
+}
+
+static void add_common_headers(struct MHD_Response *r, const struct http_response *res)
+{
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Content-Security-Policy",
+				"default-src 'self'; img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'");
+	MHD_add_response_header(r, "Cache-Control", res->cacheable ? "public, max-age=300" : "no-store");
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *res,
+				     const char *allow)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ok;
+
+	if (res->json) {
+		char *text = json_dumps(res->json, JSON_COMPACT);
+		size_t n = text ? strlen(text) : 0;
+
+		r = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
+		MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+	} else {
+		r = MHD_create_response_from_buffer(res->body_len, (void *)res->body, MHD_RESPMEM_PERSISTENT);
+		if (res->content_type)
+			MHD_add_response_header(r, "Content-Type", res->content_type);
+	}
+	if (!r)
+		return MHD_NO;
+	add_common_headers(r, res);
+	if (allow)
+		MHD_add_response_header(r, "Allow", allow);
+	ok = MHD_queue_response(conn, (unsigned)res->status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+static void log_access(const char *method, int status, const struct timespec *start)
+{
+	struct timespec now;
+	double ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+	/* Paths carry conversation ids; method and status are enough here. */
+	fprintf(stderr, "loket: http %s %d %.2fms\n", method, status, ms);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *srv = cls;
+	struct request_state *rs = *con_cls;
+	struct http_response res = {.status = 200};
+	const char *allow = NULL;
+	struct buf allow_buf;
+	enum MHD_Result ok;
+
+	if (!rs) {
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+
+		rs = xcalloc(1, sizeof(*rs));
+		buf_init(&rs->body, HTTP_BODY_MAX);
+		clock_gettime(CLOCK_MONOTONIC, &rs->start);
+		*con_cls = rs;
+		if (cl && strtoull(cl, NULL, 10) > DECLARED_BODY_REFUSE) {
+			/* Refuse at once instead of reading a huge body. */
+			http_error(&res, 413, "payload_too_large", "the body is larger than 16 KiB");
+			ok = send_response(conn, &res, NULL);
+			json_decref(res.json);
+			return ok;
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!rs->too_big && buf_add(&rs->body, upload_data, *upload_data_size))
+			rs->too_big = 1;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	buf_init(&allow_buf, 256);
+	dispatch(srv, conn, url, method, rs, &res, &allow, &allow_buf);
+	ok = send_response(conn, &res, allow);
+	if (srv->access_log)
+		log_access(method, res.status, &rs->start);
+	json_decref(res.json);
+	buf_release(&allow_buf);
+	return ok;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct request_state *rs = *con_cls;
+
+	if (!rs)
+		return;
+	buf_release(&rs->body);
+	free(rs);
+	*con_cls = NULL;
+}
+
+/* --- lifecycle --- */
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+			struct lk_err *err)
+{
+	char host[128];
+	const char *colon = strrchr(listen, ':');
+	char *end;
+	long port;
+	size_t hlen;
+
+	if (!colon)
+		return lk_err_set(err, LK_EINVAL, "listen address '%s' must be HOST:PORT", listen);
+	port = strtol(colon + 1, &end, 10);
+	hlen = (size_t)(colon - listen);
+	if (*end || port < 0 || port > 65535 || hlen == 0 || hlen >= sizeof(host))
+		return lk_err_set(err, LK_EINVAL, "listen address '%s' must be HOST:PORT", listen);
+	memcpy(host, listen, hlen);
+	host[hlen] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[' && host[hlen - 1] == ']') {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+		host[hlen - 1] = '\0';
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+			return lk_err_set(err, LK_EINVAL, "'%s' is not an IPv6 address", host + 1);
+		*len = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		if (!strcmp(host, "localhost"))
+			snprintf(host, sizeof(host), "127.0.0.1");
+		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+			return lk_err_set(err, LK_EINVAL, "'%s' is not an IPv4 address", host);
+		*len = sizeof(*a4);
+	}
+	return 0;
+}
+
+int http_server_start(struct http_server **out, const struct http_server_opts *opts,
+		      const struct http_route *routes, void *ctx, struct lk_err *err)
+{
+	struct http_server *srv;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+	unsigned threads = opts->threads ? opts->threads : 8;
+	int rc;
+
+	*out = NULL;
+	rc = parse_listen(opts->listen, &ss, &sslen, err);
+	if (rc)
+		return rc;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	srv = xcalloc(1, sizeof(*srv));
+	srv->routes = routes;
+	srv->ctx = ctx;
+	srv->access_log = opts->access_log;
+	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+				       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				       MHD_OPTION_THREAD_POOL_SIZE, threads,
+				       MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+				       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+				       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+				       MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+				       MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+				       MHD_OPTION_END);
+	if (!srv->daemon) {
+		free(srv);
+		return lk_err_set(err, LK_EIO, "cannot listen on %s (address in use, or not allowed?)",
+				  opts->listen);
+	}
+	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+	if (info) {
+		struct sockaddr_storage bound;
+		socklen_t blen = sizeof(bound);
+
+		if (!getsockname(info->listen_fd, (struct sockaddr *)&bound, &blen))
+			srv->port = ntohs(bound.ss_family == AF_INET6
+						  ? ((struct sockaddr_in6 *)&bound)->sin6_port
+						  : ((struct sockaddr_in *)&bound)->sin_port);
+	}
+	*out = srv;
+	return 0;
+}
+
+unsigned http_server_port(const struct http_server *srv)
+{
+	return srv->port;
+}
+
+void http_server_stop(struct http_server *srv)
+{
+	if (!srv)
+		return;
+	MHD_stop_daemon(srv->daemon);
+	free(srv);
+}

@@ -1,0 +1,73 @@
+/* http_server.h - Loket's HTTP server on libmicrohttpd: a route table, body
+ * size limits, content-type checks and JSON error bodies, all in one place
+ * before any handler runs.
+ *
+ * Handlers are plain functions over a parsed request and a response to fill;
+ * they never see libmicrohttpd. A handler may run on any of the server's
+ * threads at the same time as others.
+ */
+#ifndef LK_HTTP_SERVER_H
+#define LK_HTTP_SERVER_H
+
+#include "core/err.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define HTTP_BODY_MAX ((size_t)16 * 1024) /* bytes; larger bodies get 413 */
+#define HTTP_MAX_PARAMS 4
+
+struct http_request {
+	const char *method;
+	const char *path;
+	const char *bearer;       /* token from "Authorization: Bearer ...", or NULL */
+	json_t *json;             /* parsed body for HTTP_ROUTE_JSON routes (borrowed) */
+	const char *params[HTTP_MAX_PARAMS]; /* ":name" segments of the route, in order */
+	size_t n_params;
+};
+
+struct http_response {
+	int status;
+	json_t *json;             /* owned by the response; sent as application/json */
+	const void *body;         /* or a static body (not freed) */
+	size_t body_len;
+	const char *content_type; /* for `body` */
+	int cacheable;            /* static assets may be cached for a while */
+};
+
+typedef void (*http_handler_fn)(void *ctx, const struct http_request *req,
+				struct http_response *res);
+
+enum http_route_flags {
+	HTTP_ROUTE_JSON = 1, /* body must be a JSON object with Content-Type application/json */
+};
+
+struct http_route {
+	const char *method;  /* "GET", "POST", "DELETE" */
+	const char *pattern; /* "/api/v1/conversations/:id/messages" */
+	http_handler_fn fn;
+	unsigned flags;
+};
+
+struct http_server;
+
+struct http_server_opts {
+	const char *listen;  /* "127.0.0.1:8080" or "[::1]:8080" */
+	unsigned threads;    /* worker threads; 0 picks a default */
+	int access_log;      /* one line per request on stderr */
+};
+
+/* Starts listening; `routes` ends with a zeroed entry and must outlive the
+ * server, like ctx. Caller stops it with http_server_stop(). */
+int http_server_start(struct http_server **out, const struct http_server_opts *opts,
+		      const struct http_route *routes, void *ctx, struct lk_err *err);
+/* The port actually bound (useful with port 0). */
+unsigned http_server_port(const struct http_server *srv);
+void http_server_stop(struct http_server *srv);
+
+/* Fills res with {"error":{"code","message"}}. */
+void http_error(struct http_response *res, int status, const char *code, const char *message);
+/* Maps an lk_err from the engine to a status and error body. */
+void http_error_from(struct http_response *res, const struct lk_err *err);
+
+#endif

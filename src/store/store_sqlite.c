@@ -1,0 +1,583 @@
+/* store_sqlite.c - the embedded SQLite back end of the store (WAL mode).
+ *
+ * A small pool of connections serves many threads; each connection keeps its
+ * prepared statements. Writers are serialised by SQLite itself (BEGIN
+ * IMMEDIATE + busy timeout), readers run in parallel thanks to WAL.
+ */
+#include "store/store_backend.h"
+
+#include "core/mem.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define POOL_SIZE 8
+#define BUSY_TIMEOUT_MS 10000
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_CONV_INSERT,
+	ST_CONV_GET,
+	ST_CONV_DELETE,
+	ST_CONV_TURNS,
+	ST_CONV_BUMP,
+	ST_TURN_INSERT,
+	ST_TURN_LIST,
+	ST_FEEDBACK_INSERT,
+	ST_KB_MAX_ORD,
+	ST_KB_UPSERT,
+	ST_KB_LIST,
+	ST_KB_GEN_GET,
+	ST_KB_GEN_BUMP,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_CONV_INSERT] = "INSERT INTO conversations(id, bot, lang, channel, token_hash, created_at, turns)"
+			   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0)",
+	[ST_CONV_GET] = "SELECT id, bot, lang, channel, token_hash, created_at, turns"
+			" FROM conversations WHERE id = ?1",
+	[ST_CONV_DELETE] = "DELETE FROM conversations WHERE id = ?1",
+	[ST_CONV_TURNS] = "SELECT turns FROM conversations WHERE id = ?1",
+	[ST_CONV_BUMP] = "UPDATE conversations SET turns = turns + ?2 WHERE id = ?1",
+	[ST_TURN_INSERT] = "INSERT INTO turns(conv_id, seq, role, kind, text, data, created_at)"
+			   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_TURN_LIST] = "SELECT seq, role, kind, text, data, created_at FROM turns"
+			 " WHERE conv_id = ?1 ORDER BY seq",
+	[ST_FEEDBACK_INSERT] = "INSERT INTO feedback(conv_id, seq, helpful, created_at)"
+			       " SELECT ?1, ?2, ?3, ?4 WHERE EXISTS"
+			       " (SELECT 1 FROM conversations WHERE id = ?1)",
+	[ST_KB_MAX_ORD] = "SELECT coalesce(max(ord), 0) FROM kb_entries WHERE bot = ?1",
+	[ST_KB_UPSERT] = "INSERT INTO kb_entries(bot, id, ord, question, title, answer, url, lang, tags, updated_at)"
+			 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+			 " ON CONFLICT(bot, id) DO UPDATE SET question = excluded.question,"
+			 " title = excluded.title, answer = excluded.answer, url = excluded.url,"
+			 " lang = excluded.lang, tags = excluded.tags, updated_at = excluded.updated_at",
+	[ST_KB_LIST] = "SELECT id, question, title, answer, url, lang, tags FROM kb_entries"
+		       " WHERE bot = ?1 ORDER BY ord",
+	[ST_KB_GEN_GET] = "SELECT generation FROM kb_meta WHERE bot = ?1",
+	[ST_KB_GEN_BUMP] = "INSERT INTO kb_meta(bot, generation) VALUES(?1, 1)"
+			   " ON CONFLICT(bot) DO UPDATE SET generation = generation + 1",
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS conversations("
+	" id TEXT PRIMARY KEY, bot TEXT NOT NULL, lang TEXT NOT NULL, channel TEXT NOT NULL,"
+	" token_hash BLOB NOT NULL, created_at INTEGER NOT NULL, turns INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS turns("
+	" conv_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL, role TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,"
+	" data TEXT, created_at INTEGER NOT NULL, PRIMARY KEY(conv_id, seq)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS feedback("
+	" conv_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL, helpful INTEGER NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS feedback_by_conv ON feedback(conv_id);"
+	"CREATE TABLE IF NOT EXISTS kb_entries("
+	" bot TEXT NOT NULL, id TEXT NOT NULL, ord INTEGER NOT NULL, question TEXT, title TEXT,"
+	" answer TEXT NOT NULL, url TEXT, lang TEXT, tags TEXT, updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY(bot, id));"
+	"CREATE TABLE IF NOT EXISTS kb_meta(bot TEXT PRIMARY KEY, generation INTEGER NOT NULL);";
+
+struct conn {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST_COUNT];
+	int in_use;
+};
+
+struct sqlite_store {
+	struct conn pool[POOL_SIZE];
+	size_t n;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+};
+
+static int db_error(struct lk_err *err, sqlite3 *db, const char *what)
+{
+	return lk_err_set(err, LK_EDB, "sqlite: %s: %s", what, db ? sqlite3_errmsg(db) : "no connection");
+}
+
+static int conn_open(struct conn *c, const char *path, int first, struct lk_err *err)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	char *msg = NULL;
+
+	memset(c, 0, sizeof(*c));
+	if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			 " PRAGMA foreign_keys=ON;", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	if (first && sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &c->stmt[i], NULL) != SQLITE_OK)
+			goto fail;
+	}
+	return 0;
+fail:
+	lk_err_set(err, LK_EDB, "sqlite: cannot open %s: %s", path,
+		   msg ? msg : (c->db ? sqlite3_errmsg(c->db) : "out of memory"));
+	sqlite3_free(msg);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(c->stmt[i]);
+	sqlite3_close(c->db);
+	c->db = NULL;
+	return LK_EDB;
+}
+
+static void conn_close(struct conn *c)
+{
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(c->stmt[i]);
+	sqlite3_close(c->db);
+}
+
+static void sqlite_close(void *impl)
+{
+	struct sqlite_store *s = impl;
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		conn_close(&s->pool[i]);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->freed);
+	free(s);
+}
+
+static int sqlite_open(void **impl, const char *path, struct lk_err *err)
+{
+	struct sqlite_store *s;
+	size_t want = POOL_SIZE;
+	int rc;
+
+	if (!*path)
+		return lk_err_set(err, LK_EINVAL, "sqlite: empty database path");
+	/* Every connection to ":memory:" would be a different database. */
+	if (!strcmp(path, ":memory:"))
+		want = 1;
+	s = xcalloc(1, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->freed, NULL);
+	for (size_t i = 0; i < want; i++) {
+		rc = conn_open(&s->pool[i], path, i == 0, err);
+		if (rc) {
+			sqlite_close(s);
+			return rc;
+		}
+		s->n++;
+	}
+	*impl = s;
+	return 0;
+}
+
+/* Borrows a free connection; blocks until one is free. */
+static struct conn *conn_get(struct sqlite_store *s)
+{
+	struct conn *c = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		for (size_t i = 0; i < s->n && !c; i++) {
+			if (!s->pool[i].in_use)
+				c = &s->pool[i];
+		}
+		if (c)
+			break;
+		pthread_cond_wait(&s->freed, &s->lock);
+	}
+	c->in_use = 1;
+	pthread_mutex_unlock(&s->lock);
+	return c;
+}
+
+static void conn_put(struct sqlite_store *s, struct conn *c)
+{
+	pthread_mutex_lock(&s->lock);
+	c->in_use = 0;
+	pthread_cond_signal(&s->freed);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static sqlite3_stmt *stmt(struct conn *c, enum stmt_id id)
+{
+	sqlite3_reset(c->stmt[id]);
+	sqlite3_clear_bindings(c->stmt[id]);
+	return c->stmt[id];
+}
+
+static int step_done(struct conn *c, sqlite3_stmt *st, const char *what, struct lk_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_error(err, c->db, what);
+	return 0;
+}
+
+static int txn_begin(struct conn *c, struct lk_err *err)
+{
+	return step_done(c, stmt(c, ST_BEGIN), "begin", err);
+}
+
+static int txn_commit(struct conn *c, struct lk_err *err)
+{
+	return step_done(c, stmt(c, ST_COMMIT), "commit", err);
+}
+
+static void txn_rollback(struct conn *c)
+{
+	if (!sqlite3_get_autocommit(c->db))
+		step_done(c, stmt(c, ST_ROLLBACK), "rollback", NULL);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void copy_column(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+	size_t n = s ? strnlen((const char *)s, size - 1) : 0;
+
+	memcpy(dst, s ? (const char *)s : "", n);
+	dst[n] = '\0';
+}
+
+static char *dup_column(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
+static int sqlite_conv_create(void *impl, const struct store_conv *cv, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = stmt(c, ST_CONV_INSERT);
+	int rc;
+
+	bind_text(st, 1, cv->id);
+	bind_text(st, 2, cv->bot);
+	bind_text(st, 3, cv->lang);
+	bind_text(st, 4, cv->channel);
+	sqlite3_bind_blob(st, 5, cv->token_hash, STORE_TOKEN_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, cv->created_at ? cv->created_at : (int64_t)time(NULL));
+	rc = step_done(c, st, "create conversation", err);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_conv_get(void *impl, const char *id, struct store_conv *out, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = stmt(c, ST_CONV_GET);
+	int rc;
+
+	bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *hash = sqlite3_column_blob(st, 4);
+
+		memset(out, 0, sizeof(*out));
+		copy_column(out->id, sizeof(out->id), st, 0);
+		copy_column(out->bot, sizeof(out->bot), st, 1);
+		copy_column(out->lang, sizeof(out->lang), st, 2);
+		copy_column(out->channel, sizeof(out->channel), st, 3);
+		if (hash && sqlite3_column_bytes(st, 4) == STORE_TOKEN_HASH_LEN)
+			memcpy(out->token_hash, hash, STORE_TOKEN_HASH_LEN);
+		out->created_at = sqlite3_column_int64(st, 5);
+		out->turns = sqlite3_column_int64(st, 6);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = lk_err_set(err, LK_ENOTFOUND, "conversation not found");
+	} else {
+		rc = db_error(err, c->db, "get conversation");
+	}
+	sqlite3_reset(st);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_conv_delete(void *impl, const char *id, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = stmt(c, ST_CONV_DELETE);
+	int rc;
+
+	bind_text(st, 1, id);
+	rc = step_done(c, st, "delete conversation", err);
+	if (!rc && sqlite3_changes(c->db) == 0)
+		rc = lk_err_set(err, LK_ENOTFOUND, "conversation not found");
+	conn_put(s, c);
+	return rc;
+}
+
+static int insert_turn(struct conn *c, const char *conv_id, struct store_turn *t,
+		       struct lk_err *err)
+{
+	sqlite3_stmt *st = stmt(c, ST_TURN_INSERT);
+
+	if (!t->created_at)
+		t->created_at = (int64_t)time(NULL);
+	bind_text(st, 1, conv_id);
+	sqlite3_bind_int64(st, 2, t->seq);
+	bind_text(st, 3, t->role);
+	bind_text(st, 4, t->kind);
+	bind_text(st, 5, t->text ? t->text : "");
+	bind_text(st, 6, t->data);
+	sqlite3_bind_int64(st, 7, t->created_at);
+	return step_done(c, st, "insert turn", err);
+}
+
+static int sqlite_turns_append(void *impl, const char *conv_id, struct store_turn *turns,
+			       size_t n, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st;
+	int64_t base;
+	int rc;
+
+	rc = txn_begin(c, err);
+	if (rc)
+		goto out;
+	st = stmt(c, ST_CONV_TURNS);
+	bind_text(st, 1, conv_id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = rc == SQLITE_DONE ? lk_err_set(err, LK_ENOTFOUND, "conversation not found")
+				       : db_error(err, c->db, "count turns");
+		sqlite3_reset(st);
+		goto out;
+	}
+	base = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (n && turns[0].seq && turns[0].seq != base + 1) {
+		rc = lk_err_set(err, LK_EBUSY, "conversation changed meanwhile");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		turns[i].seq = base + (int64_t)i + 1;
+		rc = insert_turn(c, conv_id, &turns[i], err);
+		if (rc)
+			goto out;
+	}
+	st = stmt(c, ST_CONV_BUMP);
+	bind_text(st, 1, conv_id);
+	sqlite3_bind_int64(st, 2, (int64_t)n);
+	rc = step_done(c, st, "count turns", err);
+	if (!rc)
+		rc = txn_commit(c, err);
+out:
+	if (rc)
+		txn_rollback(c);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_turns_list(void *impl, const char *conv_id, struct store_turns *out,
+			     struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = stmt(c, ST_TURN_LIST);
+	size_t alloc = 0;
+	int rc;
+
+	bind_text(st, 1, conv_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_turn *t;
+
+		if (out->n == alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
+		}
+		t = &out->v[out->n++];
+		memset(t, 0, sizeof(*t));
+		t->seq = sqlite3_column_int64(st, 0);
+		copy_column(t->role, sizeof(t->role), st, 1);
+		copy_column(t->kind, sizeof(t->kind), st, 2);
+		t->text = dup_column(st, 3);
+		t->data = dup_column(st, 4);
+		t->created_at = sqlite3_column_int64(st, 5);
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "list turns");
+	sqlite3_reset(st);
+	conn_put(s, c);
+	if (rc)
+		store_turns_release(out);
+	return rc;
+}
+
+static int sqlite_feedback_add(void *impl, const char *conv_id, int64_t seq, int helpful,
+			       struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = stmt(c, ST_FEEDBACK_INSERT);
+	int rc;
+
+	bind_text(st, 1, conv_id);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_int(st, 3, helpful ? 1 : 0);
+	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	rc = step_done(c, st, "add feedback", err);
+	if (!rc && sqlite3_changes(c->db) == 0)
+		rc = lk_err_set(err, LK_ENOTFOUND, "conversation not found");
+	conn_put(s, c);
+	return rc;
+}
+
+static int upsert_entry(struct conn *c, const char *bot, const struct kb_entry *e, int64_t ord,
+			int64_t now, struct lk_err *err)
+{
+	sqlite3_stmt *st = stmt(c, ST_KB_UPSERT);
+
+	bind_text(st, 1, bot);
+	bind_text(st, 2, e->id);
+	sqlite3_bind_int64(st, 3, ord);
+	bind_text(st, 4, e->question);
+	bind_text(st, 5, e->title);
+	bind_text(st, 6, e->answer ? e->answer : "");
+	bind_text(st, 7, e->url);
+	bind_text(st, 8, e->lang);
+	bind_text(st, 9, e->tags);
+	sqlite3_bind_int64(st, 10, now);
+	return step_done(c, st, "store knowledge-base entry", err);
+}
+
+static int sqlite_kb_upsert(void *impl, const char *bot, const struct kb_entries *entries,
+			    struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	int64_t ord, now = (int64_t)time(NULL);
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = txn_begin(c, err);
+	if (rc)
+		goto out;
+	st = stmt(c, ST_KB_MAX_ORD);
+	bind_text(st, 1, bot);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = db_error(err, c->db, "read knowledge-base order");
+		sqlite3_reset(st);
+		goto out;
+	}
+	ord = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	for (size_t i = 0; i < entries->n && !rc; i++)
+		rc = upsert_entry(c, bot, &entries->v[i], ++ord, now, err);
+	if (rc)
+		goto out;
+	st = stmt(c, ST_KB_GEN_BUMP);
+	bind_text(st, 1, bot);
+	rc = step_done(c, st, "bump knowledge-base generation", err);
+	if (!rc)
+		rc = txn_commit(c, err);
+out:
+	if (rc)
+		txn_rollback(c);
+	conn_put(s, c);
+	return rc;
+}
+
+static int read_generation(struct conn *c, const char *bot, int64_t *generation,
+			   struct lk_err *err)
+{
+	sqlite3_stmt *st = stmt(c, ST_KB_GEN_GET);
+	int rc;
+
+	bind_text(st, 1, bot);
+	rc = sqlite3_step(st);
+	*generation = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(err, c->db, "read knowledge-base generation");
+	return 0;
+}
+
+static int sqlite_kb_load(void *impl, const char *bot, struct kb_entries *out,
+			  int64_t *generation, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st;
+	int rc;
+
+	/* One read transaction so entries and generation agree. */
+	if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_error(err, c->db, "begin read");
+		goto out;
+	}
+	rc = read_generation(c, bot, generation, err);
+	if (rc)
+		goto out;
+	st = stmt(c, ST_KB_LIST);
+	bind_text(st, 1, bot);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct kb_entry e;
+
+		kb_entry_init(&e);
+		e.id = dup_column(st, 0);
+		e.question = dup_column(st, 1);
+		e.title = dup_column(st, 2);
+		e.answer = dup_column(st, 3);
+		e.url = dup_column(st, 4);
+		e.lang = dup_column(st, 5);
+		e.tags = dup_column(st, 6);
+		kb_entries_push(out, &e);
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "load knowledge base");
+	sqlite3_reset(st);
+out:
+	sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_kb_generation(void *impl, const char *bot, int64_t *generation,
+				struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	int rc = read_generation(c, bot, generation, err);
+
+	conn_put(s, c);
+	return rc;
+}
+
+const struct store_ops store_sqlite_ops = {
+	.scheme = "sqlite",
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.conv_create = sqlite_conv_create,
+	.conv_get = sqlite_conv_get,
+	.conv_delete = sqlite_conv_delete,
+	.turns_append = sqlite_turns_append,
+	.turns_list = sqlite_turns_list,
+	.feedback_add = sqlite_feedback_add,
+	.kb_upsert = sqlite_kb_upsert,
+	.kb_load = sqlite_kb_load,
+	.kb_generation = sqlite_kb_generation,
+};
