@@ -134,19 +134,16 @@ static void iso_time(int64_t t, char out[32])
 static json_t *turn_to_json(const struct store_turn *t)
 {
 	json_t *data = t->data ? json_loads(t->data, 0, NULL) : NULL;
-	json_t *msg;
+	json_t *msg, *src, *qr;
 	char when[32];
 
 	iso_time(t->created_at, when);
 	msg = json_pack("{s:I, s:s, s:s, s:s, s:s}", "seq", (json_int_t)t->seq, "role", t->role,
 			"kind", t->kind, "text", t->text ? t->text : "", "created_at", when);
-	json_object_set(msg, "sources", json_is_object(data) && json_object_get(data, "sources")
-						? json_object_get(data, "sources") : json_array());
-	json_object_set(msg, "quick_replies",
-			json_is_object(data) && json_object_get(data, "quick_replies")
-				? json_object_get(data, "quick_replies") : json_array());
-	json_decref(json_object_get(msg, "sources"));
-	json_decref(json_object_get(msg, "quick_replies"));
+	src = json_is_object(data) ? json_object_get(data, "sources") : NULL;
+	qr = json_is_object(data) ? json_object_get(data, "quick_replies") : NULL;
+	json_object_set_new(msg, "sources", json_is_array(src) ? json_incref(src) : json_array());
+	json_object_set_new(msg, "quick_replies", json_is_array(qr) ? json_incref(qr) : json_array());
 	json_decref(data);
 	return msg;
 }

@@ -43,13 +43,19 @@ struct kb_syn_member {
 	struct kb_alt alt;
 };
 
+struct kb_id_pos {
+	const char *id; /* borrowed from the entry */
+	size_t doc;
+};
+
 struct kb_index {
 	struct kb_entries entries;
 	size_t ndocs;
-	size_t *by_id;          /* doc positions sorted by id */
+	struct kb_id_pos *by_id; /* sorted by id */
 
 	struct text_dict raws;  /* raw words of the documents */
 	uint32_t *raw_freq;     /* raw id -> occurrences in the documents */
+	uint32_t *raw_primary;  /* raw id -> its own term (key) */
 	uint32_t *rmap_off;     /* raw id -> its first kb_tw in rmap; nraws + 1 entries */
 	struct kb_tw *rmap;
 
@@ -100,7 +106,18 @@ int kb_index_resolve_word(const struct kb_index *ix, struct text_stemmer **st, c
 /* Postings lookup: the saturated frequency of term in doc, or 0. */
 float kb_index_term_in_doc(const struct kb_index *ix, uint32_t term, size_t doc);
 
-/* Builds the typo tables (called once by kb_index_build). */
+/* Splits a compound into known parts ("rijbewijsaanvraag" -> "rijbewijs" +
+ * "aanvraag", also over a linking -s-, -e- or -en-): the modifier must be a
+ * raw word of the documents, the head a raw word or a known key, or itself
+ * such a compound. Writes up to max part terms; returns how many (>= 2), or
+ * 0 if w is no such compound. `primary` maps raw ids to their terms. */
+size_t kb_index_split_compound(const struct kb_index *ix, const uint32_t *primary,
+			       struct text_stemmer *st, const char *w, size_t len,
+			       uint32_t *parts, size_t max);
+
+/* Build steps in kb_index_query.c, called once by kb_index_build. */
 void kb_index_typo_build(struct kb_index *ix);
+void kb_index_synonyms_build(struct kb_index *ix, const struct kb_synonyms *syn,
+			     struct text_stemmer *st);
 
 #endif

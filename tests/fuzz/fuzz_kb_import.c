@@ -1,13 +1,11 @@
-/* fuzz_kb_import.c - libFuzzer target for knowledge-base import: the first
- * byte picks the format (mod 4: JSONL, CSV, Markdown, HTML), the rest is the
- * file. Checks that every accepted entry is complete and bounded.
- *
- * fuzz-sources: src/core/*.c src/kb/kb_entry.c src/kb/kb_import*.c
- * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc \
- *   tests/fuzz/fuzz_kb_import.c src/core/*.c src/kb/kb_entry.c src/kb/kb_import*.c \
- *   $(pkg-config --cflags --libs jansson libxml-2.0 libutf8proc libcrypto)
- * Run: tests/fuzz/run.sh 60   (or ./a.out tests/fuzz/corpus/kb_import)
- */
+// fuzz_kb_import.c - libFuzzer target for knowledge-base import: the first
+// byte picks the format (mod 4: JSONL, CSV, Markdown, HTML), the rest is the
+// file. Checks that a failed import adds nothing and every entry is bounded.
+// fuzz-sources: src/core/*.c src/kb/kb_entry.c src/kb/kb_import*.c
+// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc
+//   tests/fuzz/fuzz_kb_import.c src/core/*.c src/kb/kb_entry.c src/kb/kb_import*.c
+//   $(pkg-config --cflags --libs jansson libxml-2.0 libutf8proc libcrypto)
+// Run: tests/fuzz/run.sh 60 kb_import   (all targets: tests/fuzz/run.sh 60)
 #include "kb/kb_import.h"
 
 #include <stdint.h>

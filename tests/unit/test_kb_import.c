@@ -444,6 +444,52 @@ static void test_html_bad(void **state)
 	buf_release(&b);
 }
 
+/* ------------------------------------------------------------------ */
+/* the demo bot's knowledge base                                       */
+
+/* Every knowledge-base file of bots/gemeente-demo/kb imports cleanly (the
+ * license note is documentation, not knowledge). */
+static void test_demo_bot_kb(void **state)
+{
+	const char *dir = "bots/gemeente-demo/kb";
+	struct dirent *de;
+	size_t files = 0;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		struct lk_err err = { 0 };
+		struct kb_entries l;
+		struct buf path;
+
+		if (de->d_name[0] == '.' || strncmp(de->d_name, "LICENSE", 7) == 0 ||
+		    kb_format_from_path(de->d_name) == KB_FORMAT_UNKNOWN)
+			continue;
+		buf_init(&path, 4096);
+		buf_addf(&path, "%s/%s", dir, de->d_name);
+		kb_entries_init(&l);
+		if (kb_import_file(path.ptr, &l, &err))
+			fail_msg("%s", err.msg);
+		assert_true(l.n > 0);
+		if (strcmp(de->d_name, "gemeente.jsonl") == 0)
+			assert_true(l.n >= 30);
+		if (strcmp(de->d_name, "gemeente-en.jsonl") == 0)
+			assert_true(l.n >= 10);
+		if (strcmp(de->d_name, "rijksoverheid_vacs_bzk.csv") == 0)
+			assert_int_equal(l.n, 175);
+		for (size_t i = 0; i < l.n; i++) {
+			assert_non_null(l.v[i].question);
+			assert_non_null(l.v[i].url);
+			assert_non_null(l.v[i].lang);
+		}
+		kb_entries_release(&l);
+		buf_release(&path);
+		files++;
+	}
+	closedir(d);
+	assert_int_equal(files, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_html_faq_page),
 		cmocka_unit_test(test_html_broken_markup),
 		cmocka_unit_test(test_html_bad),
+		cmocka_unit_test(test_demo_bot_kb),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -230,7 +230,7 @@
 
     const text = document.createElement('p');
     text.className = 'text';
-    text.textContent = ' ' + (message.text || '');
+    text.textContent = message.text || '';
     item.appendChild(text);
 
     if (!isUser && Array.isArray(message.sources) && message.sources.length) {
