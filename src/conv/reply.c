@@ -223,7 +223,9 @@ int reply_to_action(const struct reply_ctx *c, const char *action, json_t *msgs,
 		add_handoff_button(c, msg);
 		return 0;
 	}
-	if (!strncmp(action, "kb:", 3)) {
+	if (!strncmp(action, "kb:", 3) && action[3]) {
+		/* An id that is gone (the knowledge base changed since the
+		 * suggestion was shown) gets the honest fallback, not an error. */
 		long doc = kb_index_find(c->ix, action + 3);
 
 		if (doc < 0)

@@ -59,8 +59,13 @@ static void post_message(void *vctx, const struct http_request *req, struct http
 	struct lk_err err = {0};
 	json_t *out;
 
+	/* null counts as absent; any other non-string is no usable text */
+	if (json_is_null(text))
+		text = NULL;
+	if (json_is_null(action))
+		action = NULL;
 	if ((text && !json_is_string(text)) || (action && !json_is_string(action))) {
-		http_error(res, 400, "invalid_request", "text and action must be text");
+		http_error(res, 400, "missing_text", "text and action must be strings");
 		return;
 	}
 	if (!text == !action) {
