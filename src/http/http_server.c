@@ -4,6 +4,8 @@
  */
 #include "http/http_server.h"
 
+#include "http/http_router.h"
+
 #include "core/buf.h"
 #include "core/mem.h"
 
@@ -18,7 +20,6 @@
 #include <time.h>
 
 #define DECLARED_BODY_REFUSE ((unsigned long long)1 << 20)
-#define PATH_MAX_LEN 1024
 #define TOKEN_MAX_LEN 256
 
 struct http_server {
@@ -65,94 +66,6 @@ void http_error_from(struct http_response *res, const struct lk_err *err)
 		return;
 	}
 	http_error(res, status, code, err->msg);
-}
-
-/* --- routing --- */
-
-#define MAX_SEGMENTS 16
-
-struct path_segs {
-	char buf[PATH_MAX_LEN + 1];
-	const char *seg[MAX_SEGMENTS];
-	size_t n;
-};
-
-/* Splits "/a/b/c" into segments. Returns 0 for a path we refuse. */
-static int path_split(const char *path, struct path_segs *ps)
-{
-	size_t len = strlen(path);
-	char *s;
-
-	ps->n = 0;
-	if (path[0] != '/' || len > PATH_MAX_LEN)
-		return 0;
-	memcpy(ps->buf, path, len + 1);
-	s = ps->buf + 1;
-	if (!*s)
-		return 1;
-	for (;;) {
-		char *slash = strchr(s, '/');
-
-		if (ps->n == MAX_SEGMENTS)
-			return 0;
-		ps->seg[ps->n++] = s;
-		if (!slash)
-			return 1;
-		*slash = '\0';
-		s = slash + 1;
-	}
-}
-
-/* Does the pattern match the segments? Fills req->params on a match. */
-static int route_match(const char *pattern, const struct path_segs *ps, struct http_request *req)
-{
-	const char *p = pattern + 1;
-	size_t i = 0;
-
-	req->n_params = 0;
-	if (!*p)
-		return ps->n == 0;
-	for (;; i++) {
-		const char *end = strchr(p, '/');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		if (i >= ps->n)
-			return 0;
-		if (p[0] == ':') {
-			if (!ps->seg[i][0] || req->n_params == HTTP_MAX_PARAMS)
-				return 0;
-			req->params[req->n_params++] = ps->seg[i];
-		} else if (strlen(ps->seg[i]) != n || strncmp(ps->seg[i], p, n)) {
-			return 0;
-		}
-		if (!end)
-			return i + 1 == ps->n;
-		p = end + 1;
-	}
-}
-
-/* Finds the route; on a path match with the wrong method, fills `allow`. */
-static const struct http_route *route_find(const struct http_route *routes, const char *method,
-					   const struct path_segs *ps, struct http_request *req,
-					   struct buf *allow)
-{
-	const struct http_route *found = NULL;
-
-	for (const struct http_route *r = routes; r->method; r++) {
-		struct http_request tmp = *req;
-
-		if (!route_match(r->pattern, ps, &tmp))
-			continue;
-		if (!strcmp(r->method, method)) {
-			*req = tmp;
-			found = r;
-			break;
-		}
-		if (allow->len)
-			buf_adds(allow, ", ");
-		buf_adds(allow, r->method);
-	}
-	return found;
 }
 
 /* --- request handling --- */
@@ -210,23 +123,19 @@ static void dispatch(struct http_server *srv, struct MHD_Connection *conn, const
 {
 	struct http_request req;
 	const struct http_route *route;
-	struct path_segs ps;
+	int found;
 
 	memset(&req, 0, sizeof(req));
 	req.method = method;
 	req.path = url;
-	if (!path_split(url, &ps)) {
-		http_error(res, 404, "route_not_found", "no such address");
+	found = http_router_find(srv->routes, method, url, &req, &route, allow);
+	if (found == HTTP_ROUTER_BAD_METHOD) {
+		http_error(res, 405, "method_not_allowed", "this address does not accept that method");
+		*allow_out = allow->ptr;
 		return;
 	}
-	route = route_find(srv->routes, method, &ps, &req, allow);
-	if (!route) {
-		if (allow->len) {
-			http_error(res, 405, "method_not_allowed", "this address does not accept that method");
-			*allow_out = allow->ptr;
-		} else {
-			http_error(res, 404, "route_not_found", "no such address");
-		}
+	if (found != HTTP_ROUTER_FOUND) {
+		http_error(res, 404, "route_not_found", "no such address");
 		return;
 	}
 	if (rs->too_big) {

@@ -16,6 +16,15 @@
 
 #define HTTP_BODY_MAX ((size_t)16 * 1024) /* bytes; larger bodies get 413 */
 #define HTTP_MAX_PARAMS 4
+#define HTTP_PATH_MAX 1024
+#define HTTP_PATH_SEGMENTS 16
+
+/* A path split into segments (the router's scratch space). */
+struct path_segs {
+	char buf[HTTP_PATH_MAX + 1];
+	const char *seg[HTTP_PATH_SEGMENTS];
+	size_t n;
+};
 
 struct http_request {
 	const char *method;
@@ -24,6 +33,7 @@ struct http_request {
 	json_t *json;             /* parsed body for HTTP_ROUTE_JSON routes (borrowed) */
 	const char *params[HTTP_MAX_PARAMS]; /* ":name" segments of the route, in order */
 	size_t n_params;
+	struct path_segs scratch; /* storage the params point into */
 };
 
 struct http_response {

@@ -14,7 +14,6 @@
 #include "text/text_stopwords.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -29,8 +28,10 @@ enum kb_field {
 };
 
 /* BM25F parameters: k1 saturation, per-field weight and length
- * normalisation. Round values chosen for the field roles, not fitted. */
-static struct {
+ * normalisation. Round values chosen for the field roles, not fitted: the
+ * lead (first paragraph, where FAQ answers restate the question) counts
+ * twice on top of its weight in the whole answer. */
+static const struct {
 	float k1;
 	float w[KB_NFIELDS];
 	float b[KB_NFIELDS];
@@ -41,7 +42,7 @@ static struct {
 };
 
 /* Weight of a compound's parts, relative to the compound itself. */
-static float KB_PART_WEIGHT = 0.5f; // DEVTUNE
+#define KB_PART_WEIGHT 0.5f
 /* Score factor for entries in another language than the one asked for. */
 #define KB_OTHER_LANG 0.5
 
@@ -336,10 +337,6 @@ int kb_index_build(struct kb_index **out, struct kb_entries *entries,
 	int rc;
 
 	*out = NULL;
-	{ /* DEVTUNE */
-		const char *e = getenv("KB_TUNE"), *pw = getenv("KB_PW"); if (pw) KB_PART_WEIGHT = (float)strtod(pw, NULL);
-		if (e) sscanf(e, "%f %f %f %f %f %f %f %f %f %f %f", &kb_bm25f.k1, &kb_bm25f.w[0], &kb_bm25f.w[1], &kb_bm25f.w[2], &kb_bm25f.w[3], &kb_bm25f.w[4], &kb_bm25f.b[0], &kb_bm25f.b[1], &kb_bm25f.b[2], &kb_bm25f.b[3], &kb_bm25f.b[4]);
-	}
 	rc = kb_build_check_entries(entries, err);
 	if (rc)
 		return rc;
@@ -582,15 +579,19 @@ static double kb_concept_match(const struct kb_index *ix, const struct kb_concep
 	return best;
 }
 
-/* Confidence from general features of the ranking; the coefficients were
- * set once on in-domain and out-of-domain questions (see bench/retrieval). */
+/* Confidence: a logistic function of general features of the ranking
+ * (query coverage by the top hit, its margin over the second, its score
+ * relative to the query's best possible, the share of query words unknown
+ * to the index). Coefficients: a logistic fit on the dev questions plus
+ * out-of-domain questions (bench/retrieval/ood-queries.txt), rounded. */
 static double kb_confidence(const struct kb_explain *ex)
 {
-	double z;
+	double z, unknown;
 
 	if (!ex->concepts)
 		return 0.0;
-	z = -7.0 + 6.5 * ex->coverage + 2.5 * ex->margin + 4.0 * ex->strength;
+	unknown = (double)ex->unknown / (double)ex->concepts;
+	z = -5.0 + 4.0 * ex->coverage + 5.5 * ex->margin + 2.0 * ex->strength - 6.0 * unknown;
 	return 1.0 / (1.0 + exp(-z));
 }
 

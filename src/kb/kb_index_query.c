@@ -23,12 +23,17 @@
 #define KB_TYPO_WEIGHT 0.7f
 #define KB_SYNONYM_WEIGHT 0.9f
 #define KB_COMPOUND_WEIGHT 0.9f
+#define KB_JOINED_WEIGHT 0.5f
+/* How far apart (in words after stopwords) two query words may stand to be
+ * tried as one compound. */
+#define KB_JOIN_WINDOW 2
 
 struct kb_qtok {
 	char s[TEXT_TOKEN_MAX + 1];
 	uint8_t len;
 	uint8_t flags;
-	uint32_t key; /* id in syn_words of its key, or TEXT_DICT_NONE */
+	uint32_t key;     /* id in syn_words of its key, or TEXT_DICT_NONE */
+	uint32_t join[2]; /* raw ids of compounds it forms with a neighbour */
 };
 
 struct kb_qtoks {
@@ -173,7 +178,7 @@ static void kb_split_find(const struct kb_index *ix, const uint32_t *primary,
 			head = kb_split_head(ix, primary, st, w + rs, len - rs, &freq);
 			if (head != TEXT_DICT_NONE) {
 				score = (double)ix->raw_freq[left] * freq;
-				/* Fewer, longer parts first; then the more frequent. */
+				/* Two parts beat three; then the more frequent parts. */
 				score = 1e12 + score;
 				if (score > best->score) {
 					best->parts[0] = primary[left];
@@ -366,10 +371,6 @@ static uint32_t kb_typo_find(const struct kb_index *ix, const char *w, size_t le
 
 /* ------------------------------------------------------------- synonyms */
 
-struct kb_syn_collect {
-	struct kb_qtoks toks;
-};
-
 static void kb_collect_token(void *ctx, const struct text_token *tok)
 {
 	struct kb_qtoks *t = ctx;
@@ -383,6 +384,7 @@ static void kb_collect_token(void *ctx, const struct text_token *tok)
 	q->len = (uint8_t)tok->len;
 	q->flags = (uint8_t)tok->flags;
 	q->key = TEXT_DICT_NONE;
+	q->join[0] = q->join[1] = TEXT_DICT_NONE;
 }
 
 static void kb_tokens_collect(const char *text, size_t len, struct kb_qtoks *toks)
@@ -511,6 +513,81 @@ static const struct kb_syn_member *kb_syn_match(const struct kb_index *ix,
 	return best;
 }
 
+/* ------------------------------------------------- words joined in text */
+
+/* The raw word the documents use for `left` + linker + `right`, if any. */
+static uint32_t kb_join_lookup(const struct kb_index *ix, const struct kb_qtok *left,
+			       const struct kb_qtok *right)
+{
+	static const char *const linkers[] = { "", "s", "e", "en" };
+	char w[2 * TEXT_TOKEN_MAX + 4];
+
+	for (size_t l = 0; l < sizeof(linkers) / sizeof(linkers[0]); l++) {
+		size_t ll = strlen(linkers[l]);
+		uint32_t raw;
+
+		memcpy(w, left->s, left->len);
+		memcpy(w + left->len, linkers[l], ll);
+		memcpy(w + left->len + ll, right->s, right->len);
+		raw = text_dict_find(&ix->raws, w, left->len + ll + right->len);
+		if (raw != TEXT_DICT_NONE)
+			return raw;
+	}
+	return TEXT_DICT_NONE;
+}
+
+static void kb_join_note(struct kb_qtok *t, uint32_t raw)
+{
+	if (t->join[0] == TEXT_DICT_NONE)
+		t->join[0] = raw;
+	else if (t->join[1] == TEXT_DICT_NONE && t->join[0] != raw)
+		t->join[1] = raw;
+}
+
+static int kb_join_candidate(const struct kb_qtok *t)
+{
+	return !(t->flags & (TEXT_TOKEN_PART | TEXT_TOKEN_NUMBER)) && t->len >= KB_SPLIT_MIN_LEFT;
+}
+
+/* Finds query words the documents write as one compound ("post van de
+ * overheid" -> "overheidspost"), in either order, and notes it on both. */
+static void kb_join_find(const struct kb_index *ix, struct kb_qtoks *toks)
+{
+	for (size_t i = 0; i < toks->n; i++) {
+		size_t seen = 0;
+
+		if (!kb_join_candidate(&toks->v[i]))
+			continue;
+		for (size_t j = i + 1; j < toks->n && seen < KB_JOIN_WINDOW; j++) {
+			uint32_t raw;
+
+			if (toks->v[j].flags & TEXT_TOKEN_PART)
+				continue;
+			seen++;
+			if (!kb_join_candidate(&toks->v[j]))
+				continue;
+			raw = kb_join_lookup(ix, &toks->v[i], &toks->v[j]);
+			if (raw == TEXT_DICT_NONE)
+				raw = kb_join_lookup(ix, &toks->v[j], &toks->v[i]);
+			if (raw == TEXT_DICT_NONE)
+				continue;
+			kb_join_note(&toks->v[i], raw);
+			kb_join_note(&toks->v[j], raw);
+		}
+	}
+}
+
+static void kb_concept_add_joined(const struct kb_index *ix, const struct kb_qtok *tok,
+				  struct kb_concept *c)
+{
+	for (size_t i = 0; i < 2 && tok->join[i] != TEXT_DICT_NONE; i++) {
+		if (c->nalt == KB_CONCEPT_MAX_ALTS)
+			return;
+		kb_alt_from_raw(ix, tok->join[i], &c->alt[c->nalt]);
+		c->alt[c->nalt++].w = KB_JOINED_WEIGHT;
+	}
+}
+
 /* ---------------------------------------------------------------- query */
 
 static float kb_alt_idf(const struct kb_index *ix, const struct kb_alt *alt)
@@ -608,6 +685,7 @@ void kb_index_query_analyse(const struct kb_index *ix, const char *query,
 	kb_tokens_collect(query, strlen(query), toks);
 	if (!toks->n || !kb_stemmer(st))
 		goto out;
+	kb_join_find(ix, toks);
 	if (ix->nsyn) {
 		for (size_t j = 0; j < toks->n; j++)
 			toks->v[j].key = kb_token_key(*st, &ix->syn_words, NULL, &toks->v[j]);
@@ -634,6 +712,7 @@ void kb_index_query_analyse(const struct kb_index *ix, const char *query,
 			i = kb_query_add_parts(ix, st, toks, i, q);
 			continue;
 		}
+		kb_concept_add_joined(ix, tok, &c);
 		kb_query_push(ix, q, &c);
 		i++;
 	}

@@ -300,7 +300,7 @@ out:
 static void kb_choose_paragraphs(const char *s, const struct kb_span *p, size_t n, size_t best,
 				 size_t max_chars, unsigned char *take)
 {
-	size_t used = kb_span_chars(s, &p[best]);
+	size_t used = kb_span_chars(s, &p[best]), last;
 	int in_list = s[p[best].end - 1] == ':' || kb_is_list_item(s, &p[best]);
 
 	take[best] = 1;
@@ -320,6 +320,13 @@ static void kb_choose_paragraphs(const char *s, const struct kb_span *p, size_t 
 		used += 2 + c;
 		in_list = s[p[i].end - 1] == ':' || (in_list && kb_is_list_item(s, &p[i]));
 	}
+	/* A heading or list intro at the end would announce what is not
+	 * shown. The paragraphs taken after best are consecutive. */
+	last = best;
+	while (last + 1 < n && take[last + 1])
+		last++;
+	while (last > best && (kb_is_heading(s, &p[last]) || s[p[last].end - 1] == ':'))
+		take[last--] = 0;
 }
 
 static int kb_emit_paragraphs(const char *s, const struct kb_span *p, size_t n,

@@ -20,8 +20,8 @@ struct text_stem_irregular {
 };
 
 /* Strong and irregular verb forms -> infinitive, sorted by form. Forms that
- * are also common nouns or adjectives ("vroeg", "weken", "staat") are left
- * out: a wrong match costs more than a missed one. */
+ * are also common nouns or adjectives ("vroeg", "weken", "namen", "staat")
+ * are left out: a wrong match costs more than a missed one. */
 static const struct text_stem_irregular text_stem_irregulars[] = {
 	{ "at", "eten" },
 	{ "aten", "eten" },
@@ -66,7 +66,6 @@ static const struct text_stem_irregular text_stem_irregulars[] = {
 	{ "ga", "gaan" },
 	{ "gaat", "gaan" },
 	{ "gaf", "geven" },
-	{ "gaven", "geven" },
 	{ "gebeden", "bidden" },
 	{ "gebleken", "blijken" },
 	{ "gebleven", "blijven" },
@@ -190,7 +189,6 @@ static const struct text_stem_irregular text_stem_irregulars[] = {
 	{ "kwam", "komen" },
 	{ "kwamen", "komen" },
 	{ "lag", "liggen" },
-	{ "lagen", "liggen" },
 	{ "las", "lezen" },
 	{ "lazen", "lezen" },
 	{ "leek", "lijken" },
@@ -209,7 +207,6 @@ static const struct text_stem_irregular text_stem_irregulars[] = {
 	{ "moesten", "moeten" },
 	{ "moet", "moeten" },
 	{ "nam", "nemen" },
-	{ "namen", "nemen" },
 	{ "reed", "rijden" },
 	{ "riep", "roepen" },
 	{ "riepen", "roepen" },
@@ -445,6 +442,10 @@ static size_t text_stem_irregular(const char *w, size_t len, char *buf)
 		size_t plen = strlen(text_stem_prefixes[i].s), ilen;
 
 		if (len < plen + 3 || memcmp(w, text_stem_prefixes[i].s, plen))
+			continue;
+		/* Past plurals behind a prefix are mostly noun plurals:
+		 * "afspraken" is not "af" + "spraken". */
+		if (w[len - 2] == 'e' && w[len - 1] == 'n' && memcmp(w + plen, "ge", 2))
 			continue;
 		inf = text_stem_irregular_find(w + plen, len - plen);
 		if (!inf)

@@ -88,7 +88,7 @@ describe('chat page', () => {
       executablePath: '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
-    const context = await browser.newContext({ viewport: { width: 900, height: 900 }, locale: 'nl-NL' });
+    const context = await browser.newContext({ viewport: { width: 900, height: 900 }, locale: 'nl-NL', reducedMotion: 'reduce' });
     await context.route('**/*', (route) => {
       const url = new URL(route.request().url());
       if (url.hostname === HOST) return route.continue();

@@ -16,6 +16,7 @@ from harness import LoketServer, bearer, messages_path
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 KNOWN_KINDS = {"system", "answer", "suggestions", "fallback", "smalltalk", "feedback"}
+ENGLISH_WORDS = {"the", "you", "your", "and", "with", "for", "what", "how", "apply", "please"}
 DUTCH_WORDS = {"de", "het", "een", "ik", "je", "uw", "niet", "wat", "hoe", "bent", "helaas",
                "graag", "bedankt", "hallo", "welkom"}
 UNKNOWN_ID = "0123456789abcdef0123456789abcdef"
@@ -140,6 +141,16 @@ class HappyPathTest(ServerTestCase):
         self.assertIn("Dit heeft me geholpen", labels)
         self.assertIn("Dit heeft me niet geholpen", labels)
 
+    def test_question_finds_its_own_entry(self):
+        """A question asked exactly as the demo bot's entry words it gets that entry."""
+        conv = self.server.create_conversation(lang="nl")
+        for text in ("Hoe vraag ik een rijbewijs aan?", "Rijbewijs aanvragen"):
+            with self.subTest(text=text):
+                answers = [m for m in self.ask(conv, text) if m["kind"] == "answer"]
+                self.assertTrue(answers)
+                self.assertEqual(answers[0]["sources"][0]["kb_id"], "gd-rijbewijs-aanvragen",
+                                 answers[0]["sources"])
+
     def test_unknown_topic_gets_fallback(self):
         conv = self.server.create_conversation(lang="nl")
         messages = self.ask(conv, "Hoe laat vertrekt de trein naar Parijs?")
@@ -171,7 +182,8 @@ class HappyPathTest(ServerTestCase):
         """If a vague question gets suggestions, clicking one (kb:<id>) gives an answer."""
         conv = self.server.create_conversation(lang="nl")
         suggestions = None
-        for text in ("paspoort", "afval", "verhuizen", "parkeren", "belasting"):
+        for text in ("Hoe vraag ik een paspoort aan?", "vergunning", "kosten", "aanvragen",
+                     "paspoort", "belasting"):
             found = [m for m in self.ask(conv, text) if m["kind"] == "suggestions"]
             if found:
                 suggestions = found[0]
@@ -195,6 +207,23 @@ class HappyPathTest(ServerTestCase):
                     dutch = words(message["text"]) & DUTCH_WORDS
                     self.assertFalse(dutch, "Dutch words %r in English reply %r"
                                      % (dutch, message["text"]))
+
+    def test_dutch_conversation_gets_dutch_answers(self):
+        """The demo bot also has English entries; a Dutch conversation must not get them."""
+        conv = self.server.create_conversation(lang="nl")
+        for text in ("Hoe vraag ik een paspoort aan?", "paspoort", "Hoe vraag ik een rijbewijs aan?"):
+            with self.subTest(text=text):
+                messages = self.ask(conv, text)
+                self.assertIn("answer", self.kinds(messages))
+                for message in messages:
+                    shown = [message["text"]] + [q["label"] for q in message["quick_replies"]] \
+                        + [s["title"] for s in message["sources"]]
+                    for piece in shown:
+                        english = words(piece) & ENGLISH_WORDS
+                        self.assertFalse(english, "English words %r in Dutch reply %r"
+                                         % (english, piece))
+                    for source in message["sources"]:
+                        self.assertNotIn("/en/", source["url"], source)
 
     def test_transcript_has_all_turns_in_order(self):
         conv = self.server.create_conversation(lang="nl")
@@ -362,7 +391,9 @@ class BadInputTest(ServerTestCase):
         self.assertServerAlive()
 
     def test_unknown_action(self):
-        for action in ("bogus", "feedback:maybe:1", "kb:", "kb:does-not-exist-at-all"):
+        # An unknown kb:<id> is left out on purpose: after a knowledge-base reload a suggestion
+        # shown earlier may point to a removed entry, and a friendly fallback is fine there.
+        for action in ("bogus", "feedback:maybe:1", "kb:", "nope:helped:1"):
             with self.subTest(action=action):
                 self.assertError(self.post_raw(json.dumps({"action": action})), 400,
                                  "unknown_action")

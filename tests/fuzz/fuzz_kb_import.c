@@ -4,7 +4,7 @@
 // fuzz-sources: src/core/*.c src/kb/kb_entry.c src/kb/kb_import*.c
 // Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc
 //   tests/fuzz/fuzz_kb_import.c src/core/*.c src/kb/kb_entry.c src/kb/kb_import*.c
-//   $(pkg-config --cflags --libs jansson libxml-2.0 libutf8proc libcrypto)
+//   $(pkg-config --cflags --libs jansson libxml-2.0 libutf8proc libcrypto yaml-0.1)
 // Run: tests/fuzz/run.sh 60 kb_import   (all targets: tests/fuzz/run.sh 60)
 #include "kb/kb_import.h"
 

@@ -242,7 +242,7 @@
       if (replies) item.appendChild(replies);
     }
     el.log.appendChild(item);
-    scrollToEnd();
+    scrollToEnd(item);
     return item;
   }
 
@@ -254,7 +254,7 @@
     p.textContent = text;
     item.appendChild(p);
     el.log.appendChild(item);
-    scrollToEnd();
+    scrollToEnd(item);
   }
 
   /* Quick replies belong to the latest answer; older ones go away once the user moves on. */
@@ -269,10 +269,16 @@
     while (el.log.firstChild) el.log.removeChild(el.log.firstChild);
   }
 
-  function scrollToEnd() {
+  /* Brings a new message into view inside the log only (the page itself does not jump). A tall
+   * answer is shown from its first line, so people start reading at the top. */
+  function scrollToEnd(item) {
+    const log = el.log;
+    if (!item || log.scrollHeight <= log.clientHeight) return;
     const reduce = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-    const last = el.log.lastElementChild;
-    if (last && last.scrollIntoView) last.scrollIntoView({ block: 'nearest', behavior: reduce ? 'auto' : 'smooth' });
+    const top = item.offsetHeight > log.clientHeight - 16
+      ? item.offsetTop - 8
+      : item.offsetTop + item.offsetHeight - log.clientHeight + 8;
+    if (top > log.scrollTop) log.scrollTo({ top: top, behavior: reduce ? 'auto' : 'smooth' });
   }
 
   function setTyping(text) {
