@@ -535,14 +535,23 @@ static int kb_lang_differs(const struct kb_entry *e, const char *lang)
 static void kb_select_top(const struct kb_index *ix, const struct kb_acc *acc, const char *lang,
 			  size_t k, struct kb_result *res)
 {
+	int have_own_lang = 0;
+
+	/* Entries in the asked language win outright when the query touches
+	 * any; other languages only fill in when it touches none. */
+	for (size_t i = 0; i < acc->n && !have_own_lang; i++)
+		have_own_lang = !kb_lang_differs(&ix->entries.v[acc->touched[i]], lang);
 	res->n = 0;
 	for (size_t i = 0; i < acc->n; i++) {
 		uint32_t d = acc->touched[i];
 		double s = acc->v[d];
 		size_t j;
 
-		if (kb_lang_differs(&ix->entries.v[d], lang))
+		if (kb_lang_differs(&ix->entries.v[d], lang)) {
+			if (have_own_lang)
+				continue;
 			s *= KB_OTHER_LANG;
+		}
 		if (res->n == k && (s < res->hits[k - 1].score ||
 				    (s == res->hits[k - 1].score && d > res->hits[k - 1].doc)))
 			continue;

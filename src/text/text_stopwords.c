@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char *const text_stopwords[] = {
-	"a", "aan", "al", "alle", "alleen", "alles", "als", "altijd", "an", "and", "ander",
+	"a", "al", "alle", "alleen", "alles", "als", "altijd", "an", "and", "ander",
 	"andere", "anders", "are", "as", "at", "be", "ben", "bent", "bij", "by", "can", "could",
 	"daar", "daarom", "dan", "dat", "de", "deze", "die", "dit", "do", "doch", "doe", "doen",
 	"does", "door", "dus", "een", "eens", "en", "er", "for", "from", "ge", "geen",
