@@ -201,9 +201,14 @@ static void test_language_preference(void **state)
 	const struct kb_index *ix = *state;
 	struct kb_result r;
 
-	kb_index_search(ix, "parking permit online", "nl", 5, &r);
+	/* No Dutch entry matches at all: the English one fills in. */
+	kb_index_search(ix, "parking permit", "nl", 5, &r);
 	assert_true(r.n >= 1);
 	assert_string_equal(kb_index_entry(ix, r.hits[0].doc)->id, "english");
+	/* Words both languages share: a Dutch conversation gets Dutch only. */
+	kb_index_search(ix, "parking permit online", "nl", 5, &r);
+	for (size_t i = 0; i < r.n; i++)
+		assert_string_not_equal(kb_index_entry(ix, r.hits[i].doc)->id, "english");
 	kb_index_search(ix, "parking permit online", "en", 5, &r);
 	assert_string_equal(kb_index_entry(ix, r.hits[0].doc)->id, "english");
 }
