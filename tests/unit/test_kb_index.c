@@ -255,8 +255,10 @@ static void test_odd_queries(void **state)
 	assert_true(r.n >= 1);
 	kb_index_search(ix, "gemeente", NULL, 1000, &r);
 	assert_true(r.n <= KB_MAX_HITS);
+	static const char pattern[] = "paspoort gemeente xqzw-abc 'x' \xc3\xab ";
+
 	for (size_t i = 0; i < 10 * 1024; i++)
-		big[i] = "paspoort gemeente xqzw-abc 'x' \xc3\xab "[i % 38];
+		big[i] = pattern[i % (sizeof(pattern) - 1)];
 	big[10 * 1024] = '\0';
 	kb_index_search(ix, big, NULL, 5, &r);
 	assert_true(r.n >= 1);
