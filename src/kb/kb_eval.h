@@ -33,7 +33,7 @@ struct kb_eval_result {
 int kb_eval_retrieval(const char *kb_path, const char *queries_path,
 		      struct kb_eval_result *res, struct lk_err *err);
 
-/* Prints "hit@1 0.xxx  hit@3 0.xxx  mrr@10 0.xxx  queries N" and a newline. */
+/* Prints "hit@1 H1  hit@3 H3  mrr@10 MRR  queries N" (three decimals each) and a newline. */
 void kb_eval_print(const struct kb_eval_result *res, FILE *f);
 
 #endif
