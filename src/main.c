@@ -13,6 +13,9 @@
 #include "kb/kb_import.h"
 #include "kb/kb_live.h"
 #include "kb/kb_synonyms.h"
+#include "kb/kb_vectors.h"
+#include "llm/llm_client.h"
+#include "llm/llm_config.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -94,11 +97,65 @@ struct runtime {
 	struct bot *bot;
 	struct store *st;
 	struct kb_live *kb;
+	struct llm_client *chat;   /* NULL without `llm:` */
+	struct llm_client *embed;  /* NULL without `embeddings:` */
 	struct conv_engine *engine;
 };
 
+/* kb_vectors_sync's callback: one blocking embeddings request. */
+static int embed_batch(void *ud, const char *const *texts, size_t n, float **vecs, size_t *dim,
+		       struct lk_err *err)
+{
+	struct llm_error lerr;
+
+	return llm_embed(ud, texts, n, vecs, dim, &lerr, err);
+}
+
+/* Starts the model clients the bot configures and says what it found. A
+ * backend that does not answer is not fatal: answers stay extractive until
+ * it does. */
+static int open_models(struct runtime *rt, int quiet, struct lk_err *err)
+{
+	const struct llm_config *lc = bot_llm(rt->bot), *ec = bot_embeddings(rt->bot);
+	char line[512];
+	int rc;
+
+	if (lc) {
+		if ((rc = llm_client_new(&rt->chat, lc, err)))
+			return rc;
+		rc = llm_probe(rt->chat, line, sizeof(line));
+		if (!quiet)
+			fprintf(stderr, "loket: llm: %s%s\n", line,
+				rc ? "; answers stay extractive until it does" : "");
+	}
+	if (ec) {
+		size_t computed = 0;
+		struct lk_err serr = {0};
+
+		if ((rc = llm_client_new(&rt->embed, ec, err)))
+			return rc;
+		rc = llm_probe(rt->embed, line, sizeof(line));
+		if (!quiet)
+			fprintf(stderr, "loket: embeddings: %s\n", line);
+		rc = kb_vectors_sync(rt->st, bot_id(rt->bot), ec->model, embed_batch, rt->embed,
+				     &computed, &serr);
+		if (rc)
+			fprintf(stderr, "loket: embeddings: vectors not computed (%s); ranking by words only\n",
+				serr.msg);
+		else if (!quiet)
+			fprintf(stderr, "loket: embeddings: %zu new vector(s) computed\n", computed);
+		if ((rc = kb_live_use_vectors(rt->kb, ec->model, err)))
+			return rc;
+	}
+	conv_engine_use_llm(rt->engine, rt->chat, rt->embed);
+	return 0;
+}
+
 static void runtime_close(struct runtime *rt)
 {
+	/* the clients first: their last answers still use engine, index and store */
+	llm_client_free(rt->chat);
+	llm_client_free(rt->embed);
 	conv_engine_free(rt->engine);
 	kb_live_free(rt->kb);
 	store_close(rt->st);
@@ -107,7 +164,7 @@ static void runtime_close(struct runtime *rt)
 }
 
 static int runtime_open(struct runtime *rt, const struct opts *o, const char *default_db,
-			int watch, struct lk_err *err)
+			int watch, int quiet, struct lk_err *err)
 {
 	struct buf kbdir;
 	size_t count = 0;
@@ -122,8 +179,9 @@ static int runtime_open(struct runtime *rt, const struct opts *o, const char *de
 	    (rc = store_open(&rt->st, o->db ? o->db : default_db, err)) ||
 	    (rc = kb_live_import_dir(rt->st, bot_id(rt->bot), kbdir.ptr, &count, err)) ||
 	    (rc = kb_live_open(&rt->kb, rt->st, bot_id(rt->bot), bot_synonyms_path(rt->bot), err)) ||
-	    (watch && (rc = kb_live_watch(rt->kb, KB_WATCH_MS, err))) ||
-	    (rc = conv_engine_new(&rt->engine, rt->bot, rt->st, rt->kb, err)))
+	    (rc = conv_engine_new(&rt->engine, rt->bot, rt->st, rt->kb, err)) ||
+	    (rc = open_models(rt, quiet, err)) ||
+	    (watch && (rc = kb_live_watch(rt->kb, KB_WATCH_MS, err))))
 		runtime_close(rt);
 	buf_release(&kbdir);
 	return rc;
@@ -146,9 +204,9 @@ static int cmd_serve(struct opts *o)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (runtime_open(&rt, o, "sqlite:loket.db", 1, &err))
+	if (runtime_open(&rt, o, "sqlite:loket.db", 1, 0, &err))
 		return fail(&err);
-	ctx = (struct api_ctx){rt.engine, rt.kb, rt.bot};
+	ctx = (struct api_ctx){rt.engine, rt.kb, rt.bot, rt.chat, rt.embed};
 	if (http_server_start(&srv, &hopts, api_routes, &ctx, &err)) {
 		runtime_close(&rt);
 		return fail(&err);
@@ -200,7 +258,7 @@ static int cmd_chat(struct opts *o)
 	char id[STORE_ID_LEN + 1], token[128];
 	char line[CONV_TEXT_MAX + 2];
 
-	if (runtime_open(&rt, o, "sqlite::memory:", 0, &err))
+	if (runtime_open(&rt, o, "sqlite::memory:", 0, 1, &err))
 		return fail(&err);
 	if (conv_create(rt.engine, o->lang, "cli", &out, &err)) {
 		runtime_close(&rt);
@@ -262,6 +320,18 @@ static int cmd_kb(struct opts *o)
 	if (!rc)
 		printf("imported %zu entries from %d file(s) into bot '%s'\n", count, o->n_rest - 1,
 		       bot_id(bot));
+	if (!rc && bot_embeddings(bot)) {
+		struct llm_client *embed = NULL;
+		size_t computed = 0;
+
+		rc = llm_client_new(&embed, bot_embeddings(bot), &err);
+		if (!rc)
+			rc = kb_vectors_sync(st, bot_id(bot), bot_embeddings(bot)->model, embed_batch,
+					     embed, &computed, &err);
+		if (!rc)
+			printf("computed %zu embedding vector(s)\n", computed);
+		llm_client_free(embed);
+	}
 	store_close(st);
 	bot_free(bot);
 	return rc ? fail(&err) : 0;
@@ -289,7 +359,7 @@ static int cmd_check(struct opts *o)
 	struct lk_err err = {0};
 	struct runtime rt;
 
-	if (runtime_open(&rt, o, "sqlite::memory:", 0, &err))
+	if (runtime_open(&rt, o, "sqlite::memory:", 0, 1, &err))
 		return fail(&err);
 	{
 		struct kb_snap *snap = kb_live_acquire(rt.kb);

@@ -5,6 +5,7 @@
 
 #include "core/mem.h"
 #include "core/yaml_json.h"
+#include "llm/llm_config.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -35,8 +36,18 @@ static const char *const bot_yaml_keys[] = {
 	"contact", "contact.phone", "contact.url", "contact.hours",
 	"retrieval", "retrieval.answer_threshold", "retrieval.suggest_threshold",
 	"retrieval.snippet_chars", "retrieval.synonyms",
+	"llm", "llm.base_url", "llm.model", "llm.api_key", "llm.api_key_env", "llm.timeout_ms",
+	"llm.connect_timeout_ms", "llm.first_token_ms", "llm.max_tokens", "llm.temperature",
+	"llm.retries", "llm.breaker_failures", "llm.breaker_cooldown_ms", "llm.passages",
+	"llm.history_turns",
+	"embeddings", "embeddings.base_url", "embeddings.model", "embeddings.api_key",
+	"embeddings.api_key_env", "embeddings.timeout_ms", "embeddings.connect_timeout_ms",
+	"embeddings.retries", "embeddings.min_similarity", "embeddings.batch",
 	NULL,
 };
+
+/* Catalogue messages a bot with an `llm:` section needs as well. */
+static const char *const llm_message_keys[] = {"llm_system", NULL};
 
 static const char *const catalog_keys[] = {
 	"messages", "messages.*", "intents", "intents.*", NULL,
@@ -56,6 +67,8 @@ struct bot {
 	size_t snippet_chars;
 	struct catalog catalogs[BOT_MAX_LANGS];
 	size_t n_catalogs;
+	struct llm_config llm, embeddings;
+	int has_llm, has_embeddings;
 };
 
 /* Case-folds, strips accents and punctuation, collapses spaces. Caller frees. */
@@ -249,6 +262,123 @@ static int load_retrieval(struct bot *b, json_t *root, const char *path, struct 
 	return 0;
 }
 
+/* A whole number in [min, max] from section.key, or dflt when absent. */
+static int config_uint(json_t *sec, const char *section, const char *key, unsigned min,
+		       unsigned max, unsigned dflt, unsigned *out, struct lk_err *err)
+{
+	json_t *v = json_object_get(sec, key);
+	char what[64];
+	double d;
+	int rc;
+
+	*out = dflt;
+	if (!v)
+		return 0;
+	snprintf(what, sizeof(what), "%s.%s", section, key);
+	if ((rc = yaml_json_number(v, min, max, what, &d, err)))
+		return rc;
+	*out = (unsigned)d;
+	return 0;
+}
+
+/* http:// or https:// and nothing odd. */
+static int valid_base_url(const char *u)
+{
+	if (strncmp(u, "http://", 7) && strncmp(u, "https://", 8))
+		return 0;
+	for (const char *p = u; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\\')
+			return 0;
+	return strlen(u) < 512;
+}
+
+/* The `llm:` or `embeddings:` section. The API key comes from the
+ * environment variable named by api_key_env, or from api_key itself (not
+ * recommended: bot.yaml is often in version control). */
+static int load_model_section(json_t *root, const char *section, const char *path,
+			      struct llm_config *c, int *present, struct lk_err *err)
+{
+	json_t *sec = json_object_get(root, section), *v;
+	double d;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	*present = 0;
+	if (!sec)
+		return 0;
+	if (!json_is_object(sec))
+		return lk_err_set(err, LK_ECONFIG, "%s: '%s' must be a mapping", path, section);
+	c->base_url = config_string(root, section, "base_url", "");
+	c->model = config_string(root, section, "model", "");
+	if (!valid_base_url(c->base_url) || !*c->model)
+		return lk_err_set(err, LK_ECONFIG,
+				  "%s: %s.base_url (http://host:port/v1) and %s.model are required",
+				  path, section, section);
+	if ((v = json_object_get(sec, "api_key_env"))) {
+		const char *name = json_string_value(v), *val;
+
+		if (!name || !*name)
+			return lk_err_set(err, LK_ECONFIG, "%s: %s.api_key_env must name a variable",
+					  path, section);
+		c->api_key_env = xstrdup(name);
+		val = getenv(name);
+		if (!val || !*val)
+			return lk_err_set(err, LK_ECONFIG,
+					  "%s: %s.api_key_env names %s, but that environment variable is not set",
+					  path, section, name);
+		c->api_key = xstrdup(val);
+	} else if ((v = json_object_get(sec, "api_key"))) {
+		c->api_key = xstrdup(json_string_value(v));
+	}
+	if ((rc = config_uint(sec, section, "timeout_ms", 100, 600000, LLM_DEFAULT_TIMEOUT_MS,
+			      &c->timeout_ms, err)) ||
+	    (rc = config_uint(sec, section, "connect_timeout_ms", 10, 60000,
+			      LLM_DEFAULT_CONNECT_TIMEOUT_MS, &c->connect_timeout_ms, err)) ||
+	    (rc = config_uint(sec, section, "first_token_ms", 10, 600000,
+			      LLM_DEFAULT_FIRST_TOKEN_MS, &c->first_token_ms, err)) ||
+	    (rc = config_uint(sec, section, "max_tokens", 16, 8192, LLM_DEFAULT_MAX_TOKENS,
+			      &c->max_tokens, err)) ||
+	    (rc = config_uint(sec, section, "retries", 0, 5, LLM_DEFAULT_RETRIES, &c->retries,
+			      err)) ||
+	    (rc = config_uint(sec, section, "breaker_failures", 1, 1000,
+			      LLM_DEFAULT_BREAKER_FAILURES, &c->breaker_failures, err)) ||
+	    (rc = config_uint(sec, section, "breaker_cooldown_ms", 100, 3600000,
+			      LLM_DEFAULT_BREAKER_COOLDOWN_MS, &c->breaker_cooldown_ms, err)) ||
+	    (rc = config_uint(sec, section, "passages", 1, 8, LLM_DEFAULT_PASSAGES, &c->passages,
+			      err)) ||
+	    (rc = config_uint(sec, section, "history_turns", 0, 20, LLM_DEFAULT_HISTORY_TURNS,
+			      &c->history_turns, err)) ||
+	    (rc = config_uint(sec, section, "batch", 1, 256, LLM_DEFAULT_BATCH, &c->batch, err)))
+		return rc;
+	c->temperature = 0.2;
+	if ((v = json_object_get(sec, "temperature")) &&
+	    (rc = yaml_json_number(v, 0, 2, "llm.temperature", &c->temperature, err)))
+		return rc;
+	c->min_similarity = LLM_DEFAULT_MIN_SIMILARITY;
+	if ((v = json_object_get(sec, "min_similarity")) &&
+	    (rc = yaml_json_number(v, 0, 1, "embeddings.min_similarity", &d, err)))
+		return rc;
+	if (v)
+		c->min_similarity = d;
+	*present = 1;
+	return 0;
+}
+
+static int check_llm_messages(const struct bot *b, struct lk_err *err)
+{
+	if (!b->has_llm)
+		return 0;
+	for (size_t i = 0; i < b->n_catalogs; i++) {
+		for (const char *const *k = llm_message_keys; *k; k++) {
+			if (!json_object_get(b->catalogs[i].messages, *k))
+				return lk_err_set(err, LK_ECONFIG,
+						  "%s/messages/%s.yaml: message '%s' is missing (needed with 'llm:')",
+						  b->dir, b->catalogs[i].lang, *k);
+		}
+	}
+	return 0;
+}
+
 int bot_load(struct bot **out, const char *dir, struct lk_err *err)
 {
 	struct bot *b = xcalloc(1, sizeof(*b));
@@ -278,6 +408,11 @@ int bot_load(struct bot **out, const char *dir, struct lk_err *err)
 		goto fail;
 	if ((rc = load_languages(b, root, path.ptr, err)))
 		goto fail;
+	if ((rc = load_model_section(root, "llm", path.ptr, &b->llm, &b->has_llm, err)) ||
+	    (rc = load_model_section(root, "embeddings", path.ptr, &b->embeddings,
+				     &b->has_embeddings, err)) ||
+	    (rc = check_llm_messages(b, err)))
+		goto fail;
 	json_decref(root);
 	buf_release(&path);
 	*out = b;
@@ -303,7 +438,15 @@ void bot_free(struct bot *b)
 	free(b->contact_url);
 	free(b->contact_hours);
 	free(b->synonyms_path);
+	llm_config_release(&b->llm);
+	llm_config_release(&b->embeddings);
 	free(b);
+}
+
+const struct llm_config *bot_llm(const struct bot *b) { return b->has_llm ? &b->llm : NULL; }
+const struct llm_config *bot_embeddings(const struct bot *b)
+{
+	return b->has_embeddings ? &b->embeddings : NULL;
 }
 
 const char *bot_dir(const struct bot *b) { return b->dir; }

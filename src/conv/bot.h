@@ -43,6 +43,11 @@ double bot_answer_threshold(const struct bot *b);
 double bot_suggest_threshold(const struct bot *b);
 size_t bot_snippet_chars(const struct bot *b);
 
+/* The `llm:` and `embeddings:` sections, or NULL when the bot has none. */
+struct llm_config;
+const struct llm_config *bot_llm(const struct bot *b);
+const struct llm_config *bot_embeddings(const struct bot *b);
+
 /* --- messages --- */
 /* Appends catalogue message `key` in `lang` to out, with {bot_name},
  * {contact_phone}, {contact_url} and {contact_hours} filled in. Falls back to

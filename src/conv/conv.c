@@ -1,12 +1,16 @@
 /* conv.c - the conversation engine (see conv.h): ids and tokens, per
- * conversation ordering, validation of user input, and storing every turn
- * before a reply is returned.
+ * conversation ordering, validation of user input, storing every turn
+ * before a reply is returned, and publishing stored turns as events.
+ * Answers written by a language model run in conv_answer.c.
  */
 #include "conv/conv.h"
 
+#include "conv/conv_int.h"
 #include "conv/reply.h"
 #include "core/buf.h"
 #include "core/mem.h"
+#include "llm/llm_config.h"
+#include "llm/llm_error.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -17,16 +21,10 @@
 #include <time.h>
 #include <utf8proc.h>
 
-#define LOCK_STRIPES 256
 #define TOKEN_BYTES 32
 #define APPEND_RETRIES 5
 
-struct conv_engine {
-	const struct bot *bot;
-	struct store *st;
-	struct kb_live *kb;
-	pthread_mutex_t stripes[LOCK_STRIPES];
-};
+_Static_assert(LLM_ERR_KIND_COUNT <= 16, "conv_stats.fallback_llm is too small");
 
 int conv_engine_new(struct conv_engine **out, const struct bot *bot, struct store *st,
 		    struct kb_live *kb, struct lk_err *err)
@@ -36,8 +34,9 @@ int conv_engine_new(struct conv_engine **out, const struct bot *bot, struct stor
 	e->bot = bot;
 	e->st = st;
 	e->kb = kb;
+	e->events = conv_events_new();
 	for (int i = 0; i < LOCK_STRIPES; i++)
-		pthread_mutex_init(&e->stripes[i], NULL);
+		pthread_mutex_init(&e->stripes[i].mu, NULL);
 	*out = e;
 	return 0;
 }
@@ -46,19 +45,69 @@ void conv_engine_free(struct conv_engine *e)
 {
 	if (!e)
 		return;
-	for (int i = 0; i < LOCK_STRIPES; i++)
-		pthread_mutex_destroy(&e->stripes[i]);
+	for (int i = 0; i < LOCK_STRIPES; i++) {
+		struct pending *p, *next;
+
+		for (p = e->stripes[i].pending; p; p = next) {
+			next = p->next;
+			free(p);
+		}
+		pthread_mutex_destroy(&e->stripes[i].mu);
+	}
+	conv_events_free(e->events);
 	free(e);
 }
 
-/* The same conversation always maps to the same mutex (FNV-1a). */
-static pthread_mutex_t *stripe_for(struct conv_engine *e, const char *id)
+void conv_engine_use_llm(struct conv_engine *e, struct llm_client *chat,
+			 struct llm_client *embed)
+{
+	e->chat = chat;
+	e->embed = embed;
+}
+
+struct conv_events *conv_engine_events(struct conv_engine *e)
+{
+	return e->events;
+}
+
+/* The same conversation always maps to the same stripe (FNV-1a). */
+struct stripe *conv_stripe(struct conv_engine *e, const char *id)
 {
 	uint32_t h = 2166136261u;
 
 	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
 		h = (h ^ *p) * 16777619u;
 	return &e->stripes[h % LOCK_STRIPES];
+}
+
+int conv_pending_has(struct stripe *s, const char *id)
+{
+	for (struct pending *p = s->pending; p; p = p->next)
+		if (!strcmp(p->id, id))
+			return 1;
+	return 0;
+}
+
+void conv_pending_add(struct stripe *s, const char *id)
+{
+	struct pending *p = xcalloc(1, sizeof(*p));
+
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	p->next = s->pending;
+	s->pending = p;
+}
+
+void conv_pending_remove(struct stripe *s, const char *id)
+{
+	for (struct pending **pp = &s->pending; *pp; pp = &(*pp)->next) {
+		if (!strcmp((*pp)->id, id)) {
+			struct pending *p = *pp;
+
+			*pp = p->next;
+			free(p);
+			return;
+		}
+	}
 }
 
 static void hex_encode(const unsigned char *in, size_t n, char *out)
@@ -144,8 +193,26 @@ static json_t *turn_to_json(const struct store_turn *t)
 	qr = json_is_object(data) ? json_object_get(data, "quick_replies") : NULL;
 	json_object_set_new(msg, "sources", json_is_array(src) ? json_incref(src) : json_array());
 	json_object_set_new(msg, "quick_replies", json_is_array(qr) ? json_incref(qr) : json_array());
+	if (json_is_true(json_object_get(data, "generated")))
+		json_object_set_new(msg, "generated", json_true());
 	json_decref(data);
 	return msg;
+}
+
+/* Sends stored turns to the conversation's listeners. */
+static void publish_turns(struct conv_engine *e, const char *id, json_t *msgs)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(msgs, i, m) {
+		char *text = json_dumps(m, JSON_COMPACT);
+
+		if (text)
+			conv_events_publish(e->events, id, "message",
+					    (int64_t)json_integer_value(json_object_get(m, "seq")), text);
+		free(text);
+	}
 }
 
 /* Fills stored turns from bot messages (role, kind, text, data). */
@@ -157,6 +224,9 @@ static void turns_from_messages(json_t *msgs, struct store_turn *turns)
 	json_array_foreach(msgs, i, m) {
 		json_t *data = json_pack("{s:O, s:O}", "sources", json_object_get(m, "sources"),
 					 "quick_replies", json_object_get(m, "quick_replies"));
+
+		if (json_is_true(json_object_get(m, "generated")))
+			json_object_set_new(data, "generated", json_true());
 
 		memset(&turns[i], 0, sizeof(turns[i]));
 		snprintf(turns[i].role, sizeof(turns[i].role), "bot");
@@ -183,9 +253,15 @@ static int store_exchange(struct conv_engine *e, const char *id, struct store_tu
 	turns[0].seq = expect_seq;
 	rc = store_turns_append(e->st, id, turns, n, err);
 	if (!rc) {
+		json_t *all = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(all, turn_to_json(&turns[i]));
+		publish_turns(e, id, all);
 		*out = json_array();
 		for (size_t i = user ? 1 : 0; i < n; i++)
-			json_array_append_new(*out, turn_to_json(&turns[i]));
+			json_array_append(*out, json_array_get(all, i));
+		json_decref(all);
 	}
 	if (user) {
 		/* the caller owns the user turn's strings */
@@ -286,41 +362,132 @@ static int check_action(const char *action, struct lk_err *err)
 	return 0;
 }
 
+/* The last earlier turns, as the model should see them. */
+static json_t *load_history(struct conv_engine *e, const char *id, size_t max)
+{
+	struct store_turns turns;
+	json_t *h = json_array();
+	size_t start, kept = 0;
+
+	if (!max || store_turns_list(e->st, id, &turns, NULL))
+		return h;
+	start = turns.n;
+	while (start > 0 && kept < max) {
+		const struct store_turn *t = &turns.v[start - 1];
+
+		if (strcmp(t->kind, "system") && strcmp(t->kind, "action"))
+			kept++;
+		start--;
+	}
+	for (size_t i = start; i < turns.n; i++) {
+		const struct store_turn *t = &turns.v[i];
+
+		if (!strcmp(t->kind, "system") || !strcmp(t->kind, "action") || !t->text)
+			continue;
+		json_array_append_new(h, json_pack("{s:s, s:s}", "role",
+						   strcmp(t->role, "user") ? "assistant" : "user",
+						   "text", t->text));
+	}
+	store_turns_release(&turns);
+	return h;
+}
+
+/* Should a model (or embeddings) improve this reply? */
+static int wants_answer_job(const struct conv_engine *e, const struct reply_plan *plan)
+{
+	if (!plan->question)
+		return 0;
+	if (e->embed)
+		return 1; /* a paraphrase may be found even when words are not */
+	return e->chat && plan->res.n &&
+	       plan->res.confidence >= bot_suggest_threshold(e->bot);
+}
+
+struct post_args {
+	const char *id, *token, *text, *action;
+	conv_done_fn done;
+	void *ud;
+};
+
 /* One attempt at handling a message; LK_EBUSY means "another writer came
- * first", which only happens with several server instances. */
-static int post_once(struct conv_engine *e, const char *id, const char *token, const char *text,
-		     const char *action, json_t **out, struct lk_err *err)
+ * first", which only happens with several server instances. Caller holds
+ * the stripe lock. */
+static int post_once(struct conv_engine *e, struct stripe *stripe, const struct post_args *a,
+		     struct answer_req *req, json_t **out, struct lk_err *err)
 {
 	struct reply_feedback fb = {0};
+	struct reply_plan plan;
 	struct kb_snap *snap = NULL;
 	struct store_turn user;
 	struct store_conv c;
 	struct reply_ctx rctx;
 	json_t *msgs = json_array(), *stored = NULL;
-	int rc;
+	int rc, job;
 
-	rc = open_conv(e, id, token, &c, err);
+	memset(&plan, 0, sizeof(plan));
+	rc = open_conv(e, a->id, a->token, &c, err);
 	if (rc)
 		goto out;
+	if (conv_pending_has(stripe, a->id)) {
+		rc = lk_err_setr(err, LK_EEXIST, "reply_pending",
+				 "the answer to the previous message is still being written");
+		goto out;
+	}
 	snap = kb_live_acquire(e->kb);
 	rctx = (struct reply_ctx){e->bot, kb_snap_index(snap), c.lang, c.turns + 2};
-	if (text)
-		rc = reply_to_text(&rctx, text, msgs, err);
+	if (a->text)
+		rc = reply_to_text(&rctx, a->text, msgs, &plan, err);
 	else
-		rc = reply_to_action(&rctx, action, msgs, &fb, err);
+		rc = reply_to_action(&rctx, a->action, msgs, &fb, err);
 	if (rc)
 		goto out;
 	if (fb.present && (fb.seq > c.turns))
 		fb.present = 0; /* feedback on a turn that does not exist is ignored */
+	job = a->text && a->done && wants_answer_job(e, &plan);
 	memset(&user, 0, sizeof(user));
 	snprintf(user.role, sizeof(user.role), "user");
-	snprintf(user.kind, sizeof(user.kind), "%s", text ? "text" : "action");
-	user.text = (char *)(text ? text : action);
-	rc = store_exchange(e, id, &user, msgs, c.turns + 1, &stored, err);
+	snprintf(user.kind, sizeof(user.kind), "%s", a->text ? "text" : "action");
+	user.text = (char *)(a->text ? a->text : a->action);
+	if (job) {
+		const struct llm_config *lc = bot_llm(e->bot);
+		json_t *none = json_array();
+
+		rc = store_exchange(e, a->id, &user, none, c.turns + 1, &stored, err);
+		json_decref(none);
+		if (rc)
+			goto out;
+		json_decref(stored);
+		memset(req, 0, sizeof(*req));
+		snprintf(req->conv_id, sizeof(req->conv_id), "%s", a->id);
+		snprintf(req->lang, sizeof(req->lang), "%s", c.lang);
+		req->bot_seq = c.turns + 2;
+		req->question = a->text;
+		req->snap = snap;
+		req->plan = plan;
+		req->fallback = msgs;
+		req->done = a->done;
+		req->ud = a->ud;
+		req->history = e->chat ? load_history(e, a->id, lc ? lc->history_turns : 0)
+				       : json_array();
+		/* the user's own turn is the question, not history */
+		if (json_array_size(req->history))
+			json_array_remove(req->history, json_array_size(req->history) - 1);
+		conv_pending_add(stripe, a->id);
+		atomic_fetch_add(&e->messages, 1);
+		atomic_fetch_add(&e->pending, 1);
+		*out = json_pack("{s:{s:I}, s:[], s:{s:s, s:I}}", "pending", "seq",
+				 (json_int_t)req->bot_seq, "messages", "state", "lang", c.lang,
+				 "turns", (json_int_t)(c.turns + 1));
+		return CONV_PENDING; /* the caller starts the job after unlocking */
+	}
+	rc = store_exchange(e, a->id, &user, msgs, c.turns + 1, &stored, err);
 	if (rc)
 		goto out;
 	if (fb.present)
-		store_feedback_add(e->st, id, fb.seq, fb.helpful, NULL);
+		store_feedback_add(e->st, a->id, fb.seq, fb.helpful, NULL);
+	atomic_fetch_add(&e->messages, 1);
+	if (plan.question && plan.res.n && plan.res.confidence >= bot_answer_threshold(e->bot))
+		atomic_fetch_add(&e->answers, 1);
 	*out = json_pack("{s:o, s:{s:s, s:I}}", "messages", stored, "state", "lang", c.lang, "turns",
 			 (json_int_t)(c.turns + 1 + (int64_t)json_array_size(msgs)));
 out:
@@ -329,27 +496,171 @@ out:
 	return rc;
 }
 
-int conv_post(struct conv_engine *e, const char *id, const char *token, const char *text,
-	      const char *action, json_t **out, struct lk_err *err)
+static int post_common(struct conv_engine *e, const struct post_args *a, json_t **out,
+		       struct lk_err *err)
 {
-	pthread_mutex_t *m;
+	struct answer_req req;
+	struct stripe *s;
 	int rc;
 
 	*out = NULL;
-	if (!text == !action)
+	if (!a->text == !a->action)
 		return lk_err_setr(err, LK_EINVAL, "missing_text", "send either text or an action");
-	rc = text ? check_text(text, err) : check_action(action, err);
+	rc = a->text ? check_text(a->text, err) : check_action(a->action, err);
 	if (rc)
 		return rc;
-	m = stripe_for(e, id);
-	pthread_mutex_lock(m);
+	s = conv_stripe(e, a->id);
+	pthread_mutex_lock(&s->mu);
 	for (int i = 0; i < APPEND_RETRIES; i++) {
-		rc = post_once(e, id, token, text, action, out, err);
+		rc = post_once(e, s, a, &req, out, err);
 		if (rc != LK_EBUSY)
 			break;
 	}
-	pthread_mutex_unlock(m);
+	pthread_mutex_unlock(&s->mu);
+	if (rc == CONV_PENDING)
+		conv_answer_start(e, &req);
 	return rc;
+}
+
+int conv_post_async(struct conv_engine *e, const char *id, const char *token, const char *text,
+		    const char *action, conv_done_fn done, void *ud, json_t **out,
+		    struct lk_err *err)
+{
+	struct post_args a = {id, token, text, action, done, ud};
+
+	return post_common(e, &a, out, err);
+}
+
+/* conv_post() waits here for a pending answer. */
+struct waiter {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	int done, rc;
+	json_t *out;
+	struct lk_err err;
+};
+
+static void wake_waiter(void *ud, int rc, json_t *out, const struct lk_err *err)
+{
+	struct waiter *w = ud;
+
+	pthread_mutex_lock(&w->mu);
+	w->rc = rc;
+	w->out = out;
+	if (err)
+		w->err = *err;
+	w->done = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->mu);
+}
+
+int conv_post(struct conv_engine *e, const char *id, const char *token, const char *text,
+	      const char *action, json_t **out, struct lk_err *err)
+{
+	struct waiter w;
+	struct post_args a = {id, token, text, action, wake_waiter, &w};
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	rc = post_common(e, &a, out, err);
+	if (rc == CONV_PENDING) {
+		json_decref(*out);
+		pthread_mutex_lock(&w.mu);
+		while (!w.done)
+			pthread_cond_wait(&w.cond, &w.mu);
+		pthread_mutex_unlock(&w.mu);
+		*out = w.out;
+		rc = w.rc;
+		if (rc && err)
+			*err = w.err;
+	}
+	pthread_mutex_destroy(&w.mu);
+	pthread_cond_destroy(&w.cond);
+	return rc;
+}
+
+int conv_store_answer(struct conv_engine *e, const char *id, int64_t expect_seq, json_t *msgs,
+		      json_t **out, struct lk_err *err)
+{
+	struct stripe *s = conv_stripe(e, id);
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	rc = store_exchange(e, id, NULL, msgs, expect_seq, out, err);
+	if (rc == LK_EBUSY) /* another instance wrote meanwhile: take the next seq */
+		rc = store_exchange(e, id, NULL, msgs, 0, out, err);
+	conv_pending_remove(s, id);
+	pthread_mutex_unlock(&s->mu);
+	atomic_fetch_sub(&e->pending, 1);
+	return rc;
+}
+
+int conv_subscribe(struct conv_engine *e, const char *id, const char *token, int64_t after,
+		   conv_events_notify_fn notify, void *ud, struct conv_sub **out,
+		   struct lk_err *err)
+{
+	struct store_turns turns;
+	struct store_conv c;
+	struct conv_sub *sub;
+	int rc;
+
+	*out = NULL;
+	rc = open_conv(e, id, token, &c, err);
+	if (rc)
+		return rc;
+	/* subscribe first, so nothing stored from now on is missed */
+	sub = conv_events_subscribe(e->events, id, notify, ud);
+	if (after >= 0 && after < c.turns) {
+		rc = store_turns_list(e->st, id, &turns, err);
+		if (rc) {
+			conv_sub_close(sub);
+			return rc;
+		}
+		for (size_t i = 0; i < turns.n; i++) {
+			json_t *m;
+			char *text;
+
+			if (turns.v[i].seq <= after)
+				continue;
+			m = turn_to_json(&turns.v[i]);
+			text = json_dumps(m, JSON_COMPACT);
+			if (text)
+				conv_sub_push(sub, "message", turns.v[i].seq, text);
+			free(text);
+			json_decref(m);
+		}
+		store_turns_release(&turns);
+	}
+	conv_sub_replay_done(sub);
+	*out = sub;
+	return 0;
+}
+
+void conv_engine_stats(struct conv_engine *e, struct conv_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->messages = atomic_load(&e->messages);
+	out->answers = atomic_load(&e->answers);
+	out->generated = atomic_load(&e->generated);
+	out->pending = atomic_load(&e->pending);
+	for (int i = 0; i < 16; i++)
+		out->fallback_llm[i] = atomic_load(&e->fallback_llm[i]);
+	for (int i = 0; i < CONV_CHECK_COUNT; i++)
+		out->fallback_check[i] = atomic_load(&e->fallback_check[i]);
+	out->first_token_ms_sum = atomic_load(&e->first_token_ms_sum);
+	out->first_token_n = atomic_load(&e->first_token_n);
+	out->subscribers = conv_events_count(e->events);
+}
+
+const char *conv_check_name(enum conv_fallback_check c)
+{
+	static const char *const names[CONV_CHECK_COUNT] = {
+		"no_answer", "no_citation", "invalid_citation", "unsupported", "foreign_fact", "empty",
+	};
+
+	return c < CONV_CHECK_COUNT ? names[c] : "unknown";
 }
 
 int conv_transcript(struct conv_engine *e, const char *id, const char *token, json_t **out,
@@ -381,13 +692,13 @@ int conv_transcript(struct conv_engine *e, const char *id, const char *token, js
 int conv_delete(struct conv_engine *e, const char *id, const char *token, struct lk_err *err)
 {
 	struct store_conv c;
-	pthread_mutex_t *m = stripe_for(e, id);
+	struct stripe *s = conv_stripe(e, id);
 	int rc;
 
-	pthread_mutex_lock(m);
+	pthread_mutex_lock(&s->mu);
 	rc = open_conv(e, id, token, &c, err);
 	if (!rc)
 		rc = store_conv_delete(e->st, id, err);
-	pthread_mutex_unlock(m);
+	pthread_mutex_unlock(&s->mu);
 	return rc;
 }

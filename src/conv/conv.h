@@ -14,6 +14,7 @@
 #define LK_CONV_H
 
 #include "conv/bot.h"
+#include "conv/conv_events.h"
 #include "core/err.h"
 #include "kb/kb_live.h"
 #include "store/store.h"
@@ -31,19 +32,78 @@ int conv_engine_new(struct conv_engine **out, const struct bot *bot, struct stor
 		    struct kb_live *kb, struct lk_err *err);
 void conv_engine_free(struct conv_engine *e);
 
+struct llm_client;
+
+/* Lets the engine write answers with a language model (chat) and rank with
+ * embeddings (embed); either may be NULL. Both are borrowed and must outlive
+ * the engine. Call before the first message. */
+void conv_engine_use_llm(struct conv_engine *e, struct llm_client *chat,
+			 struct llm_client *embed);
+
+/* The engine's live events (conv_events.h); borrowed. */
+struct conv_events *conv_engine_events(struct conv_engine *e);
+
 /* New conversation. lang NULL means the bot's default; channel NULL "api".
  * *out: {"id","token","lang","messages":[AI notice ...]}. The token is
  * shown only here; the store keeps its SHA-256. */
 int conv_create(struct conv_engine *e, const char *lang, const char *channel, json_t **out,
 		struct lk_err *err);
 
-/* One user message: exactly one of text and action is non-NULL.
+/* One user message: exactly one of text and action is non-NULL. Waits
+ * for a language model when one writes the answer (for the terminal chat
+ * and tests; the HTTP API uses conv_post_async).
  * *out: {"messages":[bot messages],"state":{"lang","turns"}}.
  * Errors: LK_ENOTFOUND (no such conversation), LK_EAUTH (token), LK_EINVAL
  * with err->reason "empty_text", "text_too_long", "invalid_utf8",
  * "unknown_action". */
 int conv_post(struct conv_engine *e, const char *id, const char *token, const char *text,
 	      const char *action, json_t **out, struct lk_err *err);
+
+/* conv_post_async() returns this when a language model is writing the
+ * answer. */
+#define CONV_PENDING 1
+
+/* The final reply of a pending message, on some other thread: rc 0 and
+ * *out {"messages","state"} (the callee owns out), or an error. */
+typedef void (*conv_done_fn)(void *ud, int rc, json_t *out, const struct lk_err *err);
+
+/* Like conv_post(), but never waits for a language model: when one is
+ * writing the answer it returns CONV_PENDING at once with
+ * *out = {"pending":{"seq"},"messages":[],"state"} (the user's turn is
+ * stored), streams the answer as "token" events, and later calls done
+ * exactly once with the final reply, which is then also stored and sent as
+ * "message" events. Otherwise it returns 0 and never calls done. While an
+ * answer is being written, another message to the same conversation fails
+ * with LK_EEXIST, reason "reply_pending". */
+int conv_post_async(struct conv_engine *e, const char *id, const char *token, const char *text,
+		    const char *action, conv_done_fn done, void *ud, json_t **out,
+		    struct lk_err *err);
+
+/* Subscribes to a conversation's events after checking its token. Stored
+ * turns with seq > after are queued first (a reconnecting client passes its
+ * Last-Event-ID), then live events follow. Caller closes with
+ * conv_sub_close(). */
+int conv_subscribe(struct conv_engine *e, const char *id, const char *token, int64_t after,
+		   conv_events_notify_fn notify, void *ud, struct conv_sub **out,
+		   struct lk_err *err);
+
+/* --- counters (for /metrics) --- */
+enum conv_fallback_check {
+	CONV_CHECK_NO_ANSWER, CONV_CHECK_NO_CITATION, CONV_CHECK_INVALID_CITATION,
+	CONV_CHECK_UNSUPPORTED, CONV_CHECK_FOREIGN_FACT, CONV_CHECK_EMPTY, CONV_CHECK_COUNT
+};
+struct conv_stats {
+	uint64_t messages;           /* user messages handled */
+	uint64_t answers;            /* knowledge-base answers given */
+	uint64_t generated;          /* of those, written by the language model */
+	uint64_t fallback_llm[16];   /* model asked, extractive reply given: by llm_error_kind */
+	uint64_t fallback_check[CONV_CHECK_COUNT]; /* model answered, check refused it */
+	uint64_t pending;            /* answers being written now */
+	uint64_t first_token_ms_sum, first_token_n; /* model's time to first token */
+	size_t subscribers;          /* open event streams */
+};
+void conv_engine_stats(struct conv_engine *e, struct conv_stats *out);
+const char *conv_check_name(enum conv_fallback_check c);
 
 /* *out: {"id","lang","created_at","messages":[every turn in order]}. */
 int conv_transcript(struct conv_engine *e, const char *id, const char *token, json_t **out,

@@ -144,20 +144,57 @@ static int push_fallback(const struct reply_ctx *c, json_t *msgs)
 	return rc;
 }
 
-static int answer_question(const struct reply_ctx *c, const char *text, json_t *msgs)
+int reply_from_result(const struct reply_ctx *c, const struct kb_result *res, const char *query,
+		      json_t *msgs)
+{
+	if (res->n && res->confidence >= bot_answer_threshold(c->bot))
+		return push_answer(c, res->hits[0].doc, query, msgs);
+	if (res->n && res->confidence >= bot_suggest_threshold(c->bot))
+		return push_suggestions(c, res, msgs);
+	return push_fallback(c, msgs);
+}
+
+static int answer_question(const struct reply_ctx *c, const char *text, json_t *msgs,
+			   struct reply_plan *plan)
 {
 	struct kb_result res;
 
 	memset(&res, 0, sizeof(res));
 	kb_index_search(c->ix, text, c->lang, KB_MAX_HITS, &res);
-	if (res.n && res.confidence >= bot_answer_threshold(c->bot))
-		return push_answer(c, res.hits[0].doc, text, msgs);
-	if (res.n && res.confidence >= bot_suggest_threshold(c->bot))
-		return push_suggestions(c, &res, msgs);
-	return push_fallback(c, msgs);
+	if (plan) {
+		plan->question = 1;
+		plan->res = res;
+	}
+	return reply_from_result(c, &res, text, msgs);
 }
 
-int reply_to_text(const struct reply_ctx *c, const char *text, json_t *msgs, struct lk_err *err)
+int reply_generated(const struct reply_ctx *c, const char *text, const size_t *docs,
+		    const unsigned *numbers, size_t n, json_t *msgs)
+{
+	json_t *msg = message_new("answer", text);
+	int64_t seq = c->next_seq + (int64_t)json_array_size(msgs);
+	char payload[64];
+
+	json_object_set_new(msg, "generated", json_true());
+	for (size_t i = 0; i < n; i++) {
+		const struct kb_entry *e = kb_index_entry(c->ix, docs[i]);
+
+		if (!e)
+			continue;
+		json_array_append_new(json_object_get(msg, "sources"),
+				      json_pack("{s:s, s:s?, s:s, s:i}", "title", entry_label(e), "url",
+						e->url, "kb_id", e->id, "n", (int)numbers[i]));
+	}
+	snprintf(payload, sizeof(payload), "feedback:helped:%" PRId64, seq);
+	add_quick_reply(c, msg, "feedback_helped", payload);
+	snprintf(payload, sizeof(payload), "feedback:not_helped:%" PRId64, seq);
+	add_quick_reply(c, msg, "feedback_not_helped", payload);
+	json_array_append_new(msgs, msg);
+	return 0;
+}
+
+int reply_to_text(const struct reply_ctx *c, const char *text, json_t *msgs,
+		  struct reply_plan *plan, struct lk_err *err)
 {
 	static const char *const smalltalk_key[BOT_INTENT_COUNT] = {
 		[BOT_INTENT_GREETING] = "smalltalk_greeting", [BOT_INTENT_THANKS] = "smalltalk_thanks",
@@ -167,6 +204,8 @@ int reply_to_text(const struct reply_ctx *c, const char *text, json_t *msgs, str
 	struct buf rest;
 	int rc;
 
+	if (plan)
+		memset(plan, 0, sizeof(*plan));
 	buf_init(&rest, 8192);
 	intent = bot_intent_match(c->bot, c->lang, text, &rest);
 	if (intent == BOT_INTENT_HUMAN) {
@@ -176,7 +215,7 @@ int reply_to_text(const struct reply_ctx *c, const char *text, json_t *msgs, str
 	} else if (intent != BOT_INTENT_NONE && !rest.len) {
 		rc = push_catalog_message(c, "smalltalk", smalltalk_key[intent], msgs, NULL);
 	} else {
-		rc = answer_question(c, rest.len ? rest.ptr : text, msgs);
+		rc = answer_question(c, rest.len ? rest.ptr : text, msgs, plan);
 	}
 	buf_release(&rest);
 	if (rc)

@@ -26,9 +26,29 @@ struct reply_feedback {
 	int helpful;
 };
 
+/* What a question to the knowledge base found, for a caller that may improve
+ * the extractive reply with embeddings or a language model. */
+struct reply_plan {
+	int question;          /* the text went to the knowledge base */
+	struct kb_result res;  /* what retrieval found */
+};
+
 /* Appends bot messages ({"role","kind","text","sources","quick_replies"})
- * to `msgs`. */
-int reply_to_text(const struct reply_ctx *c, const char *text, json_t *msgs, struct lk_err *err);
+ * to `msgs`. plan may be NULL. */
+int reply_to_text(const struct reply_ctx *c, const char *text, json_t *msgs,
+		  struct reply_plan *plan, struct lk_err *err);
+
+/* The extractive reply for a retrieval result: an answer, suggestions or
+ * the honest "I don't know". */
+int reply_from_result(const struct reply_ctx *c, const struct kb_result *res, const char *query,
+		      json_t *msgs);
+
+/* A generated answer: `text` as the model wrote it (checked by llm_cite),
+ * with the cited entries as sources (sources[i] is cited as [numbers[i]])
+ * and the feedback buttons. The message is marked "generated": true, the
+ * machine-readable marking of AI output (EU AI Act art. 50(2)). */
+int reply_generated(const struct reply_ctx *c, const char *text, const size_t *docs,
+		    const unsigned *numbers, size_t n, json_t *msgs);
 /* LK_EINVAL with reason "unknown_action" for a payload it does not know. */
 int reply_to_action(const struct reply_ctx *c, const char *action, json_t *msgs,
 		    struct reply_feedback *fb, struct lk_err *err);

@@ -24,7 +24,10 @@
 	X(EAUTH, -9, "not authorised")                    \
 	X(EBUSY, -10, "busy")                             \
 	X(EEXIST, -11, "already exists")                  \
-	X(EUNSUPPORTED, -12, "not supported")
+	X(EUNSUPPORTED, -12, "not supported")            \
+	X(ETIMEOUT, -13, "timed out")                     \
+	X(EUNAVAIL, -14, "service unavailable")           \
+	X(EREMOTE, -15, "remote service error")
 
 enum lk_err_code {
 #define LK_ERR_ENUM(name, value, msg) LK_##name = value,

@@ -1,10 +1,17 @@
 /* http_api.c - handlers of the v1 API: create a conversation, post a
- * message, read and erase a transcript, health; and the embedded chat page.
+ * message (answered at once, after the model finished, or streamed), the
+ * conversation's event stream, read and erase a transcript, health and
+ * metrics; and the embedded chat page.
  */
 #include "http/http_api.h"
 
+#include "core/buf.h"
+#include "core/mem.h"
 #include "http/web_assets.h"
+#include "llm/llm_client.h"
 
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Optional string member: NULL when absent; -1 when present but not a string. */
@@ -51,13 +58,39 @@ static void create_conversation(void *vctx, const struct http_request *req,
 	reply_json(res, 201, out);
 }
 
+/* A non-streaming client waits (without holding a thread) for the final
+ * reply of a message the model is answering. */
+static void complete_deferred(void *ud, int rc, json_t *out, const struct lk_err *err)
+{
+	struct http_deferred *d = ud;
+
+	if (rc) {
+		struct http_response res = {0};
+
+		http_error_from(&res, err);
+		http_deferred_complete(d, res.status, res.json);
+	} else {
+		http_deferred_complete(d, 200, out);
+	}
+	http_deferred_release(d);
+}
+
+/* A streaming client gets the reply as events; nothing to do here. */
+static void drop_reply(void *ud, int rc, json_t *out, const struct lk_err *err)
+{
+	json_decref(out);
+}
+
 static void post_message(void *vctx, const struct http_request *req, struct http_response *res)
 {
 	struct api_ctx *ctx = vctx;
 	json_t *text = json_object_get(req->json, "text");
 	json_t *action = json_object_get(req->json, "action");
+	json_t *stream = json_object_get(req->json, "stream");
+	struct http_deferred *d = NULL;
 	struct lk_err err = {0};
 	json_t *out;
+	int rc;
 
 	/* null counts as absent; any other non-string is no usable text */
 	if (json_is_null(text))
@@ -77,12 +110,188 @@ static void post_message(void *vctx, const struct http_request *req, struct http
 		http_error(res, 400, "invalid_request", "text must not contain NUL characters");
 		return;
 	}
-	if (conv_post(ctx->engine, req->params[0], req->bearer, json_string_value(text),
-		      json_string_value(action), &out, &err)) {
+	if (stream && !json_is_boolean(stream)) {
+		http_error(res, 400, "invalid_request", "stream must be true or false");
+		return;
+	}
+	if (json_is_true(stream)) {
+		rc = conv_post_async(ctx->engine, req->params[0], req->bearer, json_string_value(text),
+				     json_string_value(action), drop_reply, NULL, &out, &err);
+	} else {
+		d = http_response_defer(res);
+		rc = conv_post_async(ctx->engine, req->params[0], req->bearer, json_string_value(text),
+				     json_string_value(action), complete_deferred, d, &out, &err);
+	}
+	if (rc == CONV_PENDING) {
+		if (!d)
+			reply_json(res, 202, out);
+		else
+			json_decref(out); /* complete_deferred answers */
+		return;
+	}
+	if (d) {
+		/* answered at once: complete the deferred response now */
+		if (rc) {
+			struct http_response e = {0};
+
+			http_error_from(&e, &err);
+			http_deferred_complete(d, e.status, e.json);
+		} else {
+			http_deferred_complete(d, 200, out);
+		}
+		http_deferred_release(d);
+		return;
+	}
+	if (rc) {
 		http_error_from(res, &err);
 		return;
 	}
 	reply_json(res, 200, out);
+}
+
+/* --- the event stream: a conversation subscriber as an HTTP stream source --- */
+
+struct event_source {
+	struct conv_sub *sub;
+	_Atomic(struct http_stream *) stream;
+};
+
+static void source_notify(void *ud)
+{
+	struct event_source *src = ud;
+	struct http_stream *s = atomic_load(&src->stream);
+
+	if (s)
+		http_stream_wake(s);
+}
+
+static void source_attach(void *ud, struct http_stream *s)
+{
+	struct event_source *src = ud;
+
+	atomic_store(&src->stream, s);
+}
+
+static long source_read(void *ud, char *buf, size_t max)
+{
+	struct event_source *src = ud;
+
+	return conv_sub_read(src->sub, buf, max);
+}
+
+static void source_close(void *ud)
+{
+	struct event_source *src = ud;
+
+	conv_sub_close(src->sub);
+	free(src);
+}
+
+/* "17" -> 17; anything else -> -1. */
+static int64_t parse_seq(const char *s)
+{
+	char *end;
+	long long v;
+
+	if (!s || *s < '0' || *s > '9' || strlen(s) > 18)
+		return -1;
+	v = strtoll(s, &end, 10);
+	return *end ? -1 : (int64_t)v;
+}
+
+static void conversation_events(void *vctx, const struct http_request *req,
+				struct http_response *res)
+{
+	struct api_ctx *ctx = vctx;
+	struct event_source *src = xcalloc(1, sizeof(*src));
+	const char *token = req->bearer ? req->bearer : req->query(req, "token");
+	int64_t after = parse_seq(req->last_event_id);
+	struct lk_err err = {0};
+
+	if (after < 0)
+		after = parse_seq(req->query(req, "after"));
+	atomic_init(&src->stream, NULL);
+	if (token && strlen(token) > 256)
+		token = NULL;
+	if (conv_subscribe(ctx->engine, req->params[0], token, after, source_notify, src, &src->sub,
+			   &err)) {
+		free(src);
+		http_error_from(res, &err);
+		return;
+	}
+	res->status = 200;
+	res->stream = (struct http_stream_source){source_attach, source_read, source_close, src};
+}
+
+/* --- metrics (Prometheus text format) --- */
+
+static void metric(struct buf *b, const char *name, const char *type, const char *help)
+{
+	buf_addf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void llm_metrics(struct buf *b, const char *which, struct llm_client *c)
+{
+	struct llm_stats st;
+
+	llm_client_stats(c, &st);
+	buf_addf(b, "loket_llm_calls_total{backend=\"%s\"} %llu\n", which,
+		 (unsigned long long)st.calls);
+	buf_addf(b, "loket_llm_calls_ok_total{backend=\"%s\"} %llu\n", which,
+		 (unsigned long long)st.ok);
+	for (int k = 1; k < LLM_ERR_KIND_COUNT; k++)
+		buf_addf(b, "loket_llm_calls_failed_total{backend=\"%s\",reason=\"%s\"} %llu\n", which,
+			 llm_error_kind_name((enum llm_error_kind)k), (unsigned long long)st.failed[k]);
+	buf_addf(b, "loket_llm_retries_total{backend=\"%s\"} %llu\n", which,
+		 (unsigned long long)st.retries);
+	buf_addf(b, "loket_llm_refused_total{backend=\"%s\"} %llu\n", which,
+		 (unsigned long long)st.refused);
+	buf_addf(b, "loket_llm_in_flight{backend=\"%s\"} %llu\n", which,
+		 (unsigned long long)st.in_flight);
+	buf_addf(b, "loket_llm_circuit_open{backend=\"%s\"} %d\n", which,
+		 st.breaker == LLM_BREAKER_OPEN);
+	buf_addf(b, "loket_llm_circuit_opened_total{backend=\"%s\"} %llu\n", which,
+		 (unsigned long long)st.breaker_opened);
+}
+
+static void metrics(void *vctx, const struct http_request *req, struct http_response *res)
+{
+	struct api_ctx *ctx = vctx;
+	struct conv_stats cs;
+	struct buf b;
+
+	conv_engine_stats(ctx->engine, &cs);
+	buf_init(&b, (size_t)1 << 20);
+	metric(&b, "loket_messages_total", "counter", "User messages handled.");
+	buf_addf(&b, "loket_messages_total %llu\n", (unsigned long long)cs.messages);
+	metric(&b, "loket_answers_total", "counter", "Knowledge-base answers given, by how they were written.");
+	buf_addf(&b, "loket_answers_total{how=\"extractive\"} %llu\n",
+		 (unsigned long long)(cs.answers - cs.generated));
+	buf_addf(&b, "loket_answers_total{how=\"generated\"} %llu\n", (unsigned long long)cs.generated);
+	metric(&b, "loket_llm_fallbacks_total", "counter",
+	       "Replies where the model was asked but the extractive reply was given, by reason.");
+	for (int k = 1; k < LLM_ERR_KIND_COUNT; k++)
+		buf_addf(&b, "loket_llm_fallbacks_total{reason=\"%s\"} %llu\n",
+			 llm_error_kind_name((enum llm_error_kind)k), (unsigned long long)cs.fallback_llm[k]);
+	for (int k = 0; k < CONV_CHECK_COUNT; k++)
+		buf_addf(&b, "loket_llm_fallbacks_total{reason=\"check_%s\"} %llu\n",
+			 conv_check_name((enum conv_fallback_check)k), (unsigned long long)cs.fallback_check[k]);
+	metric(&b, "loket_answers_pending", "gauge", "Answers being written by the model now.");
+	buf_addf(&b, "loket_answers_pending %llu\n", (unsigned long long)cs.pending);
+	metric(&b, "loket_llm_first_token_ms_sum", "counter", "Sum of the model's times to first token (ms).");
+	buf_addf(&b, "loket_llm_first_token_ms_sum %llu\nloket_llm_first_token_count %llu\n",
+		 (unsigned long long)cs.first_token_ms_sum, (unsigned long long)cs.first_token_n);
+	metric(&b, "loket_event_streams", "gauge", "Open event streams.");
+	buf_addf(&b, "loket_event_streams %zu\n", cs.subscribers);
+	if (ctx->chat || ctx->embed)
+		metric(&b, "loket_llm_calls_total", "counter", "Calls to the model servers, by outcome.");
+	if (ctx->chat)
+		llm_metrics(&b, "chat", ctx->chat);
+	if (ctx->embed)
+		llm_metrics(&b, "embeddings", ctx->embed);
+	res->status = 200;
+	res->owned_body = buf_detach(&b, &res->body_len);
+	res->content_type = "text/plain; version=0.0.4; charset=utf-8";
 }
 
 static void get_transcript(void *vctx, const struct http_request *req, struct http_response *res)
@@ -144,8 +353,10 @@ const struct http_route api_routes[] = {
 	{"POST", "/api/v1/conversations", create_conversation, HTTP_ROUTE_JSON},
 	{"POST", "/api/v1/conversations/:id/messages", post_message, HTTP_ROUTE_JSON},
 	{"GET", "/api/v1/conversations/:id", get_transcript, 0},
+	{"GET", "/api/v1/conversations/:id/events", conversation_events, 0},
 	{"DELETE", "/api/v1/conversations/:id", delete_conversation, 0},
 	{"GET", "/healthz", health, 0},
+	{"GET", "/metrics", metrics, 0},
 	{"GET", "/", static_asset, 0},
 	{"GET", "/static/:file", static_asset, 0},
 	{0, 0, 0, 0},

@@ -11,10 +11,14 @@
 #include "kb/kb_live.h"
 
 /* What every handler gets as its ctx; all borrowed. */
+struct llm_client;
+
 struct api_ctx {
 	struct conv_engine *engine;
 	struct kb_live *kb;
 	const struct bot *bot;
+	struct llm_client *chat;   /* may be NULL: for /metrics */
+	struct llm_client *embed;  /* may be NULL */
 };
 
 /* Ends with a zeroed row. */

@@ -12,15 +12,47 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #define DECLARED_BODY_REFUSE ((unsigned long long)1 << 20)
 #define TOKEN_MAX_LEN 256
+#define EVENT_ID_MAX_LEN 32
+#define STREAM_BLOCK 4096
+#define PING_INTERVAL_S 15
+#define STOP_GRACE_MS 200
+
+/* A connection that may sleep: an event stream or a deferred response. */
+struct parked {
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	pthread_mutex_t mu;
+	int suspended;          /* MHD_suspend_connection() called, not yet resumed */
+	int is_stream;          /* struct http_stream, else struct http_deferred */
+	struct parked *prev, *next; /* the server's registry (srv->mu) */
+};
+
+struct http_stream {
+	struct parked p;
+	int woken;              /* a wake came since the last read attempt */
+	int ended;              /* the server is stopping: end the stream */
+	int ping_due;           /* send a keep-alive comment when idle */
+	struct http_stream_source src;
+};
+
+struct http_deferred {
+	struct parked p;
+	int refs;               /* server + completer */
+	int done;
+	int status;
+	json_t *body;
+};
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -28,6 +60,12 @@ struct http_server {
 	void *ctx;
 	int access_log;
 	unsigned port;
+	pthread_mutex_t mu;     /* registry of parked connections */
+	pthread_cond_t tick;    /* the pinger's sleep */
+	struct parked *parked;
+	int stopping;
+	pthread_t pinger;
+	int pinger_started;
 };
 
 /* Per-request state, from the first callback to the completion callback. */
@@ -35,7 +73,213 @@ struct request_state {
 	struct buf body;
 	int too_big;
 	struct timespec start;
+	struct http_deferred *deferred; /* a deferred response waiting to be sent */
 };
+
+/* --- the registry of parked connections --- */
+
+static void park_register(struct http_server *srv, struct parked *p, struct MHD_Connection *conn)
+{
+	p->srv = srv;
+	p->conn = conn;
+	pthread_mutex_lock(&srv->mu);
+	p->prev = NULL;
+	p->next = srv->parked;
+	if (srv->parked)
+		srv->parked->prev = p;
+	srv->parked = p;
+	pthread_mutex_unlock(&srv->mu);
+}
+
+static void park_unregister(struct parked *p)
+{
+	struct http_server *srv = p->srv;
+
+	if (!srv)
+		return;
+	pthread_mutex_lock(&srv->mu);
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		srv->parked = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	pthread_mutex_unlock(&srv->mu);
+	p->srv = NULL;
+}
+
+/* Caller holds p->mu. */
+static void park_resume(struct parked *p)
+{
+	if (p->suspended) {
+		p->suspended = 0;
+		MHD_resume_connection(p->conn);
+	}
+}
+
+/* --- event streams --- */
+
+void http_stream_wake(struct http_stream *s)
+{
+	pthread_mutex_lock(&s->p.mu);
+	s->woken = 1;
+	park_resume(&s->p);
+	pthread_mutex_unlock(&s->p.mu);
+}
+
+/* libmicrohttpd asks for the next bytes of an event stream. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	static const char ping[] = ": ping\n\n";
+	struct http_stream *s = cls;
+	long n;
+
+	for (;;) {
+		pthread_mutex_lock(&s->p.mu);
+		if (s->ended) {
+			pthread_mutex_unlock(&s->p.mu);
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		}
+		s->woken = 0;
+		pthread_mutex_unlock(&s->p.mu);
+		n = s->src.read(s->src.src, buf, max);
+		if (n < 0)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (n > 0)
+			return (ssize_t)n;
+		pthread_mutex_lock(&s->p.mu);
+		if (s->woken || s->ended) {
+			pthread_mutex_unlock(&s->p.mu);
+			continue;
+		}
+		if (s->ping_due && max >= sizeof(ping) - 1) {
+			s->ping_due = 0;
+			pthread_mutex_unlock(&s->p.mu);
+			memcpy(buf, ping, sizeof(ping) - 1);
+			return (ssize_t)(sizeof(ping) - 1);
+		}
+		/* Nothing to send: sleep until a wake (documented as allowed
+		 * from inside the content reader). */
+		s->p.suspended = 1;
+		MHD_suspend_connection(s->p.conn);
+		pthread_mutex_unlock(&s->p.mu);
+		return 0;
+	}
+}
+
+static void stream_free(void *cls)
+{
+	struct http_stream *s = cls;
+
+	s->src.close(s->src.src);
+	park_unregister(&s->p);
+	pthread_mutex_destroy(&s->p.mu);
+	free(s);
+}
+
+/* Every PING_INTERVAL_S, idle streams send a comment line: proxies keep
+ * the connection open and a vanished client is noticed. */
+static void *pinger_main(void *arg)
+{
+	struct http_server *srv = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&srv->mu);
+	while (!srv->stopping) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += PING_INTERVAL_S;
+		pthread_cond_timedwait(&srv->tick, &srv->mu, &until);
+		if (srv->stopping)
+			break;
+		for (struct parked *p = srv->parked; p; p = p->next) {
+			struct http_stream *s = (struct http_stream *)p;
+
+			if (!p->is_stream)
+				continue;
+			pthread_mutex_lock(&p->mu);
+			s->ping_due = 1;
+			s->woken = 1;
+			park_resume(p);
+			pthread_mutex_unlock(&p->mu);
+		}
+	}
+	pthread_mutex_unlock(&srv->mu);
+	return NULL;
+}
+
+static enum MHD_Result start_stream(struct http_server *srv, struct MHD_Connection *conn,
+				    struct http_response *res)
+{
+	struct http_stream *s = xcalloc(1, sizeof(*s));
+	struct MHD_Response *r;
+	enum MHD_Result ok;
+
+	pthread_mutex_init(&s->p.mu, NULL);
+	s->p.is_stream = 1;
+	s->src = res->stream;
+	memset(&res->stream, 0, sizeof(res->stream));
+	park_register(srv, &s->p, conn);
+	if (s->src.attach)
+		s->src.attach(s->src.src, s);
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_read, s,
+					      stream_free);
+	if (!r) {
+		stream_free(s);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "text/event-stream; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Accel-Buffering", "no");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ok = MHD_queue_response(conn, (unsigned)res->status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+/* --- deferred responses --- */
+
+struct http_deferred *http_response_defer(struct http_response *res)
+{
+	struct http_deferred *d = xcalloc(1, sizeof(*d));
+
+	pthread_mutex_init(&d->p.mu, NULL);
+	d->refs = 2;
+	res->deferred = d;
+	return d;
+}
+
+void http_deferred_complete(struct http_deferred *d, int status, json_t *body)
+{
+	pthread_mutex_lock(&d->p.mu);
+	if (d->done) {
+		pthread_mutex_unlock(&d->p.mu);
+		json_decref(body);
+		return;
+	}
+	d->done = 1;
+	d->status = status;
+	d->body = body;
+	if (d->p.conn)
+		park_resume(&d->p);
+	pthread_mutex_unlock(&d->p.mu);
+}
+
+void http_deferred_release(struct http_deferred *d)
+{
+	int last;
+
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->p.mu);
+	last = --d->refs == 0;
+	pthread_mutex_unlock(&d->p.mu);
+	if (!last)
+		return;
+	park_unregister(&d->p);
+	json_decref(d->body);
+	pthread_mutex_destroy(&d->p.mu);
+	free(d);
+}
 
 void http_error(struct http_response *res, int status, const char *code, const char *message)
 {
@@ -55,6 +299,10 @@ void http_error_from(struct http_response *res, const struct lk_err *err)
 	case LK_EINVAL: status = 400; code = "invalid_request"; break;
 	case LK_ETOOBIG: status = 413; code = "payload_too_large"; break;
 	case LK_EBUSY: status = 503; code = "busy"; break;
+	case LK_EEXIST: status = 409; code = "conflict"; break;
+	case LK_ETIMEOUT: status = 504; code = "timeout"; break;
+	case LK_EUNAVAIL: status = 503; code = "unavailable"; break;
+	case LK_EREMOTE: status = 502; code = "bad_gateway"; break;
 	default: status = 500; code = "internal_error"; break;
 	}
 	if (err->reason)
@@ -82,6 +330,18 @@ static const char *bearer_token(struct MHD_Connection *conn)
 	if (!*auth || strlen(auth) > TOKEN_MAX_LEN)
 		return NULL;
 	return auth;
+}
+
+static const char *query_arg(const struct http_request *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static const char *last_event_id(struct MHD_Connection *conn)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
+
+	return v && strlen(v) <= EVENT_ID_MAX_LEN ? v : NULL;
 }
 
 static int is_json_type(const char *ct)
@@ -143,6 +403,9 @@ static void dispatch(struct http_server *srv, struct MHD_Connection *conn, const
 		return;
 	}
 	req.bearer = bearer_token(conn);
+	req.last_event_id = last_event_id(conn);
+	req.query = query_arg;
+	req.conn = conn;
 	if ((route->flags & HTTP_ROUTE_JSON) && parse_json_body(conn, rs, &req, res)) {
 		json_decref(req.json);
 		return;
@@ -172,6 +435,11 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 
 		r = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
 		MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+	} else if (res->owned_body) {
+		r = MHD_create_response_from_buffer(res->body_len, res->owned_body, MHD_RESPMEM_MUST_FREE);
+		res->owned_body = NULL;
+		if (r && res->content_type)
+			MHD_add_response_header(r, "Content-Type", res->content_type);
 	} else {
 		r = MHD_create_response_from_buffer(res->body_len, (void *)res->body, MHD_RESPMEM_PERSISTENT);
 		if (res->content_type)
@@ -196,6 +464,56 @@ static void log_access(const char *method, int status, const struct timespec *st
 	ms = (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 	/* Paths carry conversation ids; method and status are enough here. */
 	fprintf(stderr, "loket: http %s %d %.2fms\n", method, status, ms);
+}
+
+/* Sends a completed deferred response (the handler's second call). */
+static enum MHD_Result send_deferred(struct http_server *srv, struct MHD_Connection *conn,
+				     const char *method, struct request_state *rs)
+{
+	struct http_response res = {.status = 500};
+	struct http_deferred *d = rs->deferred;
+	enum MHD_Result ok;
+
+	pthread_mutex_lock(&d->p.mu);
+	if (!d->done) {
+		/* woken before completion (cannot happen; be safe): sleep again */
+		d->p.suspended = 1;
+		MHD_suspend_connection(conn);
+		pthread_mutex_unlock(&d->p.mu);
+		return MHD_YES;
+	}
+	res.status = d->status;
+	res.json = d->body;
+	d->body = NULL;
+	pthread_mutex_unlock(&d->p.mu);
+	if (!res.json)
+		http_error(&res, 500, "internal_error", "no response was produced");
+	ok = send_response(conn, &res, NULL);
+	if (srv->access_log)
+		log_access(method, res.status, &rs->start);
+	json_decref(res.json);
+	return ok;
+}
+
+/* After the handler deferred its response: sleep until it is completed, or
+ * send it at once when it already is. */
+static enum MHD_Result park_deferred(struct http_server *srv, struct MHD_Connection *conn,
+				     const char *method, struct request_state *rs)
+{
+	struct http_deferred *d = rs->deferred;
+	int done;
+
+	park_register(srv, &d->p, conn);
+	pthread_mutex_lock(&d->p.mu);
+	done = d->done;
+	if (!done) {
+		d->p.suspended = 1;
+		MHD_suspend_connection(conn);
+	}
+	pthread_mutex_unlock(&d->p.mu);
+	if (done)
+		return send_deferred(srv, conn, method, rs);
+	return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -225,6 +543,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		return MHD_YES;
 	}
+	if (rs->deferred)
+		return send_deferred(srv, conn, method, rs);
 	if (*upload_data_size) {
 		if (!rs->too_big && buf_add(&rs->body, upload_data, *upload_data_size))
 			rs->too_big = 1;
@@ -233,6 +553,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	buf_init(&allow_buf, 256);
 	dispatch(srv, conn, url, method, rs, &res, &allow, &allow_buf);
+	if (res.deferred) {
+		json_decref(res.json);
+		buf_release(&allow_buf);
+		rs->deferred = res.deferred;
+		return park_deferred(srv, conn, method, rs);
+	}
+	if (res.stream.read) {
+		json_decref(res.json);
+		buf_release(&allow_buf);
+		if (srv->access_log)
+			log_access(method, res.status, &rs->start);
+		return start_stream(srv, conn, &res);
+	}
 	ok = send_response(conn, &res, allow);
 	if (srv->access_log)
 		log_access(method, res.status, &rs->start);
@@ -248,6 +581,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	if (!rs)
 		return;
+	if (rs->deferred) {
+		/* the connection is gone: a late completion must not touch it */
+		pthread_mutex_lock(&rs->deferred->p.mu);
+		rs->deferred->p.conn = NULL;
+		rs->deferred->p.suspended = 0;
+		pthread_mutex_unlock(&rs->deferred->p.mu);
+	}
+	http_deferred_release(rs->deferred);
 	buf_release(&rs->body);
 	free(rs);
 	*con_cls = NULL;
@@ -303,7 +644,7 @@ int http_server_start(struct http_server **out, const struct http_server_opts *o
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
 	unsigned threads = opts->threads ? opts->threads : 8;
 	int rc;
 
@@ -314,6 +655,8 @@ int http_server_start(struct http_server **out, const struct http_server_opts *o
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv = xcalloc(1, sizeof(*srv));
+	pthread_mutex_init(&srv->mu, NULL);
+	pthread_cond_init(&srv->tick, NULL);
 	srv->routes = routes;
 	srv->ctx = ctx;
 	srv->access_log = opts->access_log;
@@ -327,6 +670,8 @@ int http_server_start(struct http_server **out, const struct http_server_opts *o
 				       MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 				       MHD_OPTION_END);
 	if (!srv->daemon) {
+		pthread_mutex_destroy(&srv->mu);
+		pthread_cond_destroy(&srv->tick);
 		free(srv);
 		return lk_err_set(err, LK_EIO, "cannot listen on %s (address in use, or not allowed?)",
 				  opts->listen);
@@ -341,6 +686,8 @@ int http_server_start(struct http_server **out, const struct http_server_opts *o
 						  ? ((struct sockaddr_in6 *)&bound)->sin6_port
 						  : ((struct sockaddr_in *)&bound)->sin_port);
 	}
+	if (pthread_create(&srv->pinger, NULL, pinger_main, srv) == 0)
+		srv->pinger_started = 1;
 	*out = srv;
 	return 0;
 }
@@ -350,10 +697,71 @@ unsigned http_server_port(const struct http_server *srv)
 	return srv->port;
 }
 
+/* Ends every stream and answers every deferred response with 503, so no
+ * connection is suspended when the daemon stops. */
+static void wake_all_parked(struct http_server *srv)
+{
+	pthread_mutex_lock(&srv->mu);
+	for (struct parked *p = srv->parked; p; p = p->next) {
+		pthread_mutex_lock(&p->mu);
+		if (p->suspended) {
+			p->suspended = 0;
+			MHD_resume_connection(p->conn);
+		}
+		pthread_mutex_unlock(&p->mu);
+	}
+	pthread_mutex_unlock(&srv->mu);
+}
+
+static void end_all_parked(struct http_server *srv)
+{
+	pthread_mutex_lock(&srv->mu);
+	for (struct parked *p = srv->parked; p; p = p->next) {
+		pthread_mutex_lock(&p->mu);
+		if (p->is_stream) {
+			((struct http_stream *)p)->ended = 1;
+		} else {
+			struct http_deferred *d = (struct http_deferred *)p;
+
+			if (!d->done) {
+				struct http_response res = {0};
+
+				http_error(&res, 503, "shutting_down",
+					   "De server stopt. Probeer het zo opnieuw. / The server is stopping; try again shortly.");
+				d->done = 1;
+				d->status = 503;
+				d->body = res.json;
+			}
+		}
+		pthread_mutex_unlock(&p->mu);
+	}
+	pthread_mutex_unlock(&srv->mu);
+}
+
 void http_server_stop(struct http_server *srv)
 {
+	struct timespec grace = {0, STOP_GRACE_MS * 1000000L};
+
 	if (!srv)
 		return;
+	pthread_mutex_lock(&srv->mu);
+	srv->stopping = 1;
+	pthread_cond_broadcast(&srv->tick);
+	pthread_mutex_unlock(&srv->mu);
+	if (srv->pinger_started)
+		pthread_join(srv->pinger, NULL);
+	{
+		MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+	}
+	end_all_parked(srv);
+	wake_all_parked(srv);
+	nanosleep(&grace, NULL);
+	wake_all_parked(srv);
 	MHD_stop_daemon(srv->daemon);
+	pthread_mutex_destroy(&srv->mu);
+	pthread_cond_destroy(&srv->tick);
 	free(srv);
 }

@@ -30,20 +30,64 @@ struct http_request {
 	const char *method;
 	const char *path;
 	const char *bearer;       /* token from "Authorization: Bearer ...", or NULL */
+	const char *last_event_id; /* "Last-Event-ID" header of an event stream, or NULL */
+	const char *(*query)(const struct http_request *req, const char *key); /* query argument or NULL */
+	void *conn;               /* the server's connection (for query) */
 	json_t *json;             /* parsed body for HTTP_ROUTE_JSON routes (borrowed) */
 	const char *params[HTTP_MAX_PARAMS]; /* ":name" segments of the route, in order */
 	size_t n_params;
 	struct path_segs scratch; /* storage the params point into */
 };
 
+/* --- responses written later or over time --- */
+
+/* A response body produced over time (Server-Sent Events). The server pulls
+ * from it whenever the connection can take bytes; when the source has nothing
+ * the connection sleeps (costing no thread) until http_stream_wake(). */
+struct http_stream;
+
+struct http_stream_source {
+	/* Called once, before the first read, with the stream to wake. */
+	void (*attach)(void *src, struct http_stream *s);
+	/* Copies at most max bytes of pending output to buf and returns the
+	 * count; 0 when nothing is pending now; -1 when the stream is over.
+	 * Never blocks. */
+	long (*read)(void *src, char *buf, size_t max);
+	/* Called once when the connection is gone. After it returns the source
+	 * never calls http_stream_wake() again; it frees src. */
+	void (*close)(void *src);
+	void *src;
+};
+
+/* Wakes a sleeping stream so the server reads from its source again. Any
+ * thread, any time before the source's close() has returned. */
+void http_stream_wake(struct http_stream *s);
+
+/* A response that another thread completes later (a reply that waits on the
+ * language model). The connection sleeps meanwhile; no thread waits. */
+struct http_deferred;
+
+/* Completes the response: status and body (taken over). Exactly once; any
+ * thread. Then drop the completer's reference with http_deferred_release(). */
+void http_deferred_complete(struct http_deferred *d, int status, json_t *body);
+void http_deferred_release(struct http_deferred *d);
+
 struct http_response {
 	int status;
 	json_t *json;             /* owned by the response; sent as application/json */
 	const void *body;         /* or a static body (not freed) */
+	char *owned_body;         /* or a body the server frees (length body_len) */
 	size_t body_len;
 	const char *content_type; /* for `body` */
 	int cacheable;            /* static assets may be cached for a while */
+	struct http_stream_source stream;  /* set stream.read for an event stream */
+	struct http_deferred *deferred;    /* set by http_response_defer() */
 };
+
+/* Turns res into a deferred response. The returned handle belongs to the
+ * caller, who must call http_deferred_complete() and then
+ * http_deferred_release() exactly once each, from any thread. */
+struct http_deferred *http_response_defer(struct http_response *res);
 
 typedef void (*http_handler_fn)(void *ctx, const struct http_request *req,
 				struct http_response *res);

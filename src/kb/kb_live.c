@@ -17,6 +17,7 @@
 
 struct kb_snap {
 	struct kb_index *ix;
+	struct kb_vectors *kv; /* NULL: no vectors configured or stored */
 	int64_t generation;
 	int refs; /* guarded by kb_live.lock */
 	struct kb_live *owner;
@@ -26,6 +27,7 @@ struct kb_live {
 	struct store *st;
 	char *bot_id;
 	char *synonyms_path;
+	char *vec_model;            /* NULL: no vectors; guarded by build_lock */
 	struct kb_snap *current;
 	pthread_mutex_t lock;       /* guards current and refs */
 	pthread_mutex_t build_lock; /* one rebuild at a time */
@@ -121,6 +123,20 @@ static int snap_build(struct kb_live *kl, struct kb_snap **out, struct lk_err *e
 		free(s);
 		goto out;
 	}
+	/* Vectors are read after the entries: if they change in between, the
+	 * generation moved on and the next refresh builds again. */
+	if (kl->vec_model) {
+		rc = kb_vectors_build(&s->kv, kl->st, kl->bot_id, kl->vec_model, s->ix, err);
+		if (rc) {
+			kb_index_free(s->ix);
+			free(s);
+			goto out;
+		}
+		if (!kb_vectors_count(s->kv)) {
+			kb_vectors_free(s->kv);
+			s->kv = NULL;
+		}
+	}
 	s->generation = gen;
 	s->refs = 1;
 	s->owner = kl;
@@ -134,6 +150,7 @@ out:
 static void snap_unref_locked(struct kb_snap *s)
 {
 	if (--s->refs == 0) {
+		kb_vectors_free(s->kv);
 		kb_index_free(s->ix);
 		free(s);
 	}
@@ -161,9 +178,21 @@ int kb_live_open(struct kb_live **out, struct store *st, const char *bot_id,
 	return 0;
 }
 
+/* Swaps in a fresh snapshot. Called with build_lock held. */
+static void snap_swap(struct kb_live *kl, struct kb_snap *fresh)
+{
+	struct kb_snap *old;
+
+	pthread_mutex_lock(&kl->lock);
+	old = kl->current;
+	kl->current = fresh;
+	snap_unref_locked(old);
+	pthread_mutex_unlock(&kl->lock);
+}
+
 int kb_live_refresh(struct kb_live *kl, struct lk_err *err)
 {
-	struct kb_snap *fresh = NULL, *old;
+	struct kb_snap *fresh = NULL;
 	int64_t gen = 0;
 	int rc;
 
@@ -172,14 +201,30 @@ int kb_live_refresh(struct kb_live *kl, struct lk_err *err)
 	if (rc || gen == kl->current->generation)
 		goto out;
 	rc = snap_build(kl, &fresh, err);
-	if (rc)
-		goto out;
-	pthread_mutex_lock(&kl->lock);
-	old = kl->current;
-	kl->current = fresh;
-	snap_unref_locked(old);
-	pthread_mutex_unlock(&kl->lock);
+	if (!rc)
+		snap_swap(kl, fresh);
 out:
+	pthread_mutex_unlock(&kl->build_lock);
+	return rc;
+}
+
+int kb_live_use_vectors(struct kb_live *kl, const char *model, struct lk_err *err)
+{
+	struct kb_snap *fresh = NULL;
+	char *old_model;
+	int rc;
+
+	pthread_mutex_lock(&kl->build_lock);
+	old_model = kl->vec_model;
+	kl->vec_model = model && *model ? xstrdup(model) : NULL;
+	rc = snap_build(kl, &fresh, err);
+	if (rc) {
+		free(kl->vec_model);
+		kl->vec_model = old_model;
+	} else {
+		free(old_model);
+		snap_swap(kl, fresh);
+	}
 	pthread_mutex_unlock(&kl->build_lock);
 	return rc;
 }
@@ -242,6 +287,7 @@ void kb_live_free(struct kb_live *kl)
 	pthread_cond_destroy(&kl->stop_cond);
 	free(kl->bot_id);
 	free(kl->synonyms_path);
+	free(kl->vec_model);
 	free(kl);
 }
 
@@ -259,6 +305,11 @@ struct kb_snap *kb_live_acquire(struct kb_live *kl)
 const struct kb_index *kb_snap_index(const struct kb_snap *s)
 {
 	return s->ix;
+}
+
+const struct kb_vectors *kb_snap_vectors(const struct kb_snap *s)
+{
+	return s->kv;
 }
 
 void kb_snap_release(struct kb_snap *s)

@@ -5,13 +5,16 @@
  * server instance builds its in-memory index from there. Readers take a
  * snapshot (a reference to one immutable index) and release it when done, so
  * a rebuild never blocks answering: the new index is swapped in, and the old
- * one is freed when its last reader releases it.
+ * one is freed when its last reader releases it. When vectors are configured
+ * (kb_live_use_vectors), each snapshot also holds the entries' vectors for
+ * hybrid ranking, loaded from the store with the index.
  */
 #ifndef LK_KB_LIVE_H
 #define LK_KB_LIVE_H
 
 #include "core/err.h"
 #include "kb/kb_index.h"
+#include "kb/kb_vectors.h"
 #include "store/store.h"
 
 #include <stdint.h>
@@ -44,10 +47,20 @@ void kb_live_free(struct kb_live *kl);
 /* Rebuilds now if the store's generation differs from the index's. */
 int kb_live_refresh(struct kb_live *kl, struct lk_err *err);
 
+/* Makes every index build (now and on later rebuilds) also load the vectors
+ * of `model` from the store (NULL: no vectors). Call before kb_live_watch.
+ * Rebuilds the current snapshot now; on failure the old one stays, and so
+ * does the old model. Vectors stored later (kb_vectors_sync bumps the
+ * generation) are picked up by the next refresh. */
+int kb_live_use_vectors(struct kb_live *kl, const char *model, struct lk_err *err);
+
 /* --- reading --- */
 /* A reference to the current index; never NULL. Release it when done. */
 struct kb_snap *kb_live_acquire(struct kb_live *kl);
 const struct kb_index *kb_snap_index(const struct kb_snap *s);
+/* The vectors of the snapshot's index, or NULL when none are configured or
+ * stored. Borrowed like the index. */
+const struct kb_vectors *kb_snap_vectors(const struct kb_snap *s);
 void kb_snap_release(struct kb_snap *s);
 
 #endif

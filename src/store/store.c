@@ -120,3 +120,51 @@ int store_kb_generation(struct store *st, const char *bot, int64_t *generation, 
 {
 	return st->ops->kb_generation(st->impl, bot, generation, err);
 }
+
+int store_kb_vectors_put(struct store *st, const char *bot, const char *model,
+			 const struct store_vec *v, size_t n, struct lk_err *err)
+{
+	if (!model || !*model || strlen(model) > STORE_VEC_MODEL_MAX)
+		return lk_err_set(err, LK_EINVAL, "embedding model name is empty or too long");
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].entry_id || !*v[i].entry_id || !v[i].v)
+			return lk_err_set(err, LK_EINVAL, "vector %zu has no entry id or no values",
+					  i);
+		if (v[i].dim < 1 || v[i].dim > STORE_VEC_DIM_MAX)
+			return lk_err_set(err, LK_EINVAL,
+					  "vector of '%s' has dimension %zu (1..%d)",
+					  v[i].entry_id, v[i].dim, STORE_VEC_DIM_MAX);
+	}
+	if (!n)
+		return 0;
+	if (!st->ops->kb_vectors_put)
+		return lk_err_set(err, LK_EUNSUPPORTED, "store '%s' keeps no vectors",
+				  st->ops->scheme);
+	return st->ops->kb_vectors_put(st->impl, bot, model, v, n, err);
+}
+
+int store_kb_vectors_load(struct store *st, const char *bot, const char *model,
+			  struct store_vecs *out, struct lk_err *err)
+{
+	out->v = NULL;
+	out->n = 0;
+	if (!model || !*model)
+		return lk_err_set(err, LK_EINVAL, "embedding model name is empty");
+	if (!st->ops->kb_vectors_load)
+		return lk_err_set(err, LK_EUNSUPPORTED, "store '%s' keeps no vectors",
+				  st->ops->scheme);
+	return st->ops->kb_vectors_load(st->impl, bot, model, out, err);
+}
+
+void store_vecs_release(struct store_vecs *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->n; i++) {
+		free(v->v[i].entry_id);
+		free(v->v[i].v);
+	}
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
+}

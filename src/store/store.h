@@ -1,5 +1,5 @@
 /* store.h - the one storage interface of Loket: conversations, turns,
- * feedback and the knowledge base.
+ * feedback, the knowledge base and its vectors.
  *
  * The engine only ever talks to this interface; back ends plug in behind it
  * (store_sqlite.c today; PostgreSQL follows). A struct store is safe to use
@@ -86,5 +86,41 @@ int store_kb_load(struct store *st, const char *bot, struct kb_entries *out,
 /* The bot's knowledge-base generation: 0 if nothing was ever imported. */
 int store_kb_generation(struct store *st, const char *bot, int64_t *generation,
 			struct lk_err *err);
+
+/* --- knowledge-base vectors (embeddings) ---
+ * One vector per (bot, model, entry id), stored as little-endian float32
+ * with its dimension and the SHA-256 of the text it was computed from (so a
+ * changed entry shows its vector is stale). A vector whose entry no longer
+ * exists is never loaded, and is deleted by the next store_kb_vectors_put()
+ * for that bot. */
+#define STORE_VEC_HASH_LEN 32   /* SHA-256 of the embedded text */
+#define STORE_VEC_DIM_MAX 8192  /* larger vectors are refused */
+#define STORE_VEC_MODEL_MAX 256 /* bytes of a model name */
+
+struct store_vec {
+	char *entry_id; /* owned in loaded lists; borrowed when putting */
+	unsigned char text_hash[STORE_VEC_HASH_LEN];
+	float *v;       /* dim floats; owned in loaded lists; borrowed when putting */
+	size_t dim;     /* 1 .. STORE_VEC_DIM_MAX */
+};
+
+struct store_vecs {
+	struct store_vec *v;
+	size_t n;
+};
+
+/* Inserts or replaces the vectors of (bot, model, entry_id) in one
+ * transaction, deletes the bot's vectors whose entry is gone (for every
+ * model), and bumps the bot's knowledge-base generation so running servers
+ * rebuild with the new vectors. Vectors for ids the bot has no entry for are
+ * dropped. All or nothing; LK_EINVAL (nothing stored) for an empty model or
+ * entry id, or a dimension outside 1..STORE_VEC_DIM_MAX. n == 0 does nothing. */
+int store_kb_vectors_put(struct store *st, const char *bot, const char *model,
+			 const struct store_vec *v, size_t n, struct lk_err *err);
+/* All vectors stored for (bot, model) whose entry exists, in import order;
+ * malformed rows are skipped. Caller releases with store_vecs_release(). */
+int store_kb_vectors_load(struct store *st, const char *bot, const char *model,
+			  struct store_vecs *out, struct lk_err *err);
+void store_vecs_release(struct store_vecs *v);
 
 #endif

@@ -24,6 +24,11 @@ struct store_ops {
 	int (*kb_load)(void *impl, const char *bot, struct kb_entries *out, int64_t *generation,
 		       struct lk_err *err);
 	int (*kb_generation)(void *impl, const char *bot, int64_t *generation, struct lk_err *err);
+	/* Optional: a back end without vectors leaves these NULL (LK_EUNSUPPORTED). */
+	int (*kb_vectors_put)(void *impl, const char *bot, const char *model,
+			      const struct store_vec *v, size_t n, struct lk_err *err);
+	int (*kb_vectors_load)(void *impl, const char *bot, const char *model,
+			       struct store_vecs *out, struct lk_err *err);
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -34,6 +34,9 @@ enum stmt_id {
 	ST_KB_LIST,
 	ST_KB_GEN_GET,
 	ST_KB_GEN_BUMP,
+	ST_VEC_UPSERT,
+	ST_VEC_PRUNE,
+	ST_VEC_LIST,
 	ST_COUNT
 };
 
@@ -66,6 +69,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_KB_GEN_GET] = "SELECT generation FROM kb_meta WHERE bot = ?1",
 	[ST_KB_GEN_BUMP] = "INSERT INTO kb_meta(bot, generation) VALUES(?1, 1)"
 			   " ON CONFLICT(bot) DO UPDATE SET generation = generation + 1",
+	[ST_VEC_UPSERT] = "INSERT INTO kb_vectors(bot, model, entry_id, text_hash, dim, vec,"
+			  " updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+			  " ON CONFLICT(bot, model, entry_id) DO UPDATE SET"
+			  " text_hash = excluded.text_hash, dim = excluded.dim, vec = excluded.vec,"
+			  " updated_at = excluded.updated_at",
+	[ST_VEC_PRUNE] = "DELETE FROM kb_vectors WHERE bot = ?1 AND NOT EXISTS"
+			 " (SELECT 1 FROM kb_entries e WHERE e.bot = kb_vectors.bot"
+			 " AND e.id = kb_vectors.entry_id)",
+	[ST_VEC_LIST] = "SELECT v.entry_id, v.text_hash, v.dim, v.vec FROM kb_vectors v"
+			" JOIN kb_entries e ON e.bot = v.bot AND e.id = v.entry_id"
+			" WHERE v.bot = ?1 AND v.model = ?2 ORDER BY e.ord",
 };
 
 static const char schema_sql[] =
@@ -84,7 +98,12 @@ static const char schema_sql[] =
 	" bot TEXT NOT NULL, id TEXT NOT NULL, ord INTEGER NOT NULL, question TEXT, title TEXT,"
 	" answer TEXT NOT NULL, url TEXT, lang TEXT, tags TEXT, updated_at INTEGER NOT NULL,"
 	" PRIMARY KEY(bot, id));"
-	"CREATE TABLE IF NOT EXISTS kb_meta(bot TEXT PRIMARY KEY, generation INTEGER NOT NULL);";
+	"CREATE TABLE IF NOT EXISTS kb_meta(bot TEXT PRIMARY KEY, generation INTEGER NOT NULL);"
+	/* Added after the first release; IF NOT EXISTS upgrades older files. */
+	"CREATE TABLE IF NOT EXISTS kb_vectors("
+	" bot TEXT NOT NULL, model TEXT NOT NULL, entry_id TEXT NOT NULL, text_hash BLOB NOT NULL,"
+	" dim INTEGER NOT NULL, vec BLOB NOT NULL, updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY(bot, model, entry_id)) WITHOUT ROWID;";
 
 struct conn {
 	sqlite3 *db;
@@ -567,6 +586,127 @@ static int sqlite_kb_generation(void *impl, const char *bot, int64_t *generation
 	return rc;
 }
 
+/* Vectors are little-endian float32 whatever the host's byte order. */
+static void vec_encode(unsigned char *dst, const float *v, size_t dim)
+{
+	for (size_t i = 0; i < dim; i++) {
+		uint32_t u;
+
+		memcpy(&u, &v[i], sizeof(u));
+		dst[4 * i] = (unsigned char)u;
+		dst[4 * i + 1] = (unsigned char)(u >> 8);
+		dst[4 * i + 2] = (unsigned char)(u >> 16);
+		dst[4 * i + 3] = (unsigned char)(u >> 24);
+	}
+}
+
+static void vec_decode(float *dst, const unsigned char *src, size_t dim)
+{
+	for (size_t i = 0; i < dim; i++) {
+		uint32_t u = (uint32_t)src[4 * i] | (uint32_t)src[4 * i + 1] << 8 |
+			     (uint32_t)src[4 * i + 2] << 16 | (uint32_t)src[4 * i + 3] << 24;
+
+		memcpy(&dst[i], &u, sizeof(u));
+	}
+}
+
+static int put_vector(struct conn *c, const char *bot, const char *model,
+		      const struct store_vec *v, int64_t now, struct lk_err *err)
+{
+	sqlite3_stmt *st = stmt(c, ST_VEC_UPSERT);
+	unsigned char *blob = xmalloc(v->dim * 4);
+	int rc;
+
+	vec_encode(blob, v->v, v->dim);
+	bind_text(st, 1, bot);
+	bind_text(st, 2, model);
+	bind_text(st, 3, v->entry_id);
+	sqlite3_bind_blob(st, 4, v->text_hash, STORE_VEC_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (int64_t)v->dim);
+	sqlite3_bind_blob(st, 6, blob, (int)(v->dim * 4), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, now);
+	rc = step_done(c, st, "store knowledge-base vector", err);
+	sqlite3_clear_bindings(st);
+	free(blob);
+	return rc;
+}
+
+/* store.c has checked the arguments (ids, dimensions). */
+static int sqlite_kb_vectors_put(void *impl, const char *bot, const char *model,
+				 const struct store_vec *v, size_t n, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	int64_t now = (int64_t)time(NULL);
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = txn_begin(c, err);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = put_vector(c, bot, model, &v[i], now, err);
+	if (rc)
+		goto out;
+	st = stmt(c, ST_VEC_PRUNE);
+	bind_text(st, 1, bot);
+	rc = step_done(c, st, "delete orphaned knowledge-base vectors", err);
+	if (rc)
+		goto out;
+	st = stmt(c, ST_KB_GEN_BUMP);
+	bind_text(st, 1, bot);
+	rc = step_done(c, st, "bump knowledge-base generation", err);
+	if (!rc)
+		rc = txn_commit(c, err);
+out:
+	if (rc)
+		txn_rollback(c);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_kb_vectors_load(void *impl, const char *bot, const char *model,
+				  struct store_vecs *out, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = stmt(c, ST_VEC_LIST);
+	size_t alloc = 0;
+	int rc;
+
+	bind_text(st, 1, bot);
+	bind_text(st, 2, model);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *id = sqlite3_column_text(st, 0);
+		const void *hash = sqlite3_column_blob(st, 1);
+		int hash_len = sqlite3_column_bytes(st, 1);
+		int64_t dim = sqlite3_column_int64(st, 2);
+		const void *blob = sqlite3_column_blob(st, 3);
+		int64_t blob_len = sqlite3_column_bytes(st, 3);
+		struct store_vec *v;
+
+		/* A row written by something else than this code is skipped. */
+		if (!id || !*id || !hash || hash_len != STORE_VEC_HASH_LEN || dim < 1 ||
+		    dim > STORE_VEC_DIM_MAX || !blob || blob_len != dim * 4)
+			continue;
+		if (out->n == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
+		}
+		v = &out->v[out->n++];
+		v->entry_id = xstrdup((const char *)id);
+		memcpy(v->text_hash, hash, STORE_VEC_HASH_LEN);
+		v->dim = (size_t)dim;
+		v->v = xmalloc(v->dim * sizeof(float));
+		vec_decode(v->v, blob, v->dim);
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "load knowledge-base vectors");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	conn_put(s, c);
+	if (rc)
+		store_vecs_release(out);
+	return rc;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.scheme = "sqlite",
 	.open = sqlite_open,
@@ -580,4 +720,6 @@ const struct store_ops store_sqlite_ops = {
 	.kb_upsert = sqlite_kb_upsert,
 	.kb_load = sqlite_kb_load,
 	.kb_generation = sqlite_kb_generation,
+	.kb_vectors_put = sqlite_kb_vectors_put,
+	.kb_vectors_load = sqlite_kb_vectors_load,
 };

@@ -1,0 +1,2051 @@
+/* bench_llm.c - benchmark of Loket's LLM streaming (bench/llm/run.sh runs it).
+ * One process plays both ends around `loket serve`: an embedded fake OpenAI-compatible server
+ * (a thread per connection) that streams a known answer word by word in llama-server's SSE chunk
+ * format, and N clients of Loket (one epoll loop) that each create a conversation, open its
+ * events stream, post a question carrying a unique "#tag:" and collect the streamed tokens and
+ * the final bot message. Both ends stamp CLOCK_MONOTONIC, so their difference is the latency
+ * Loket adds around the model. Prints completed/lost/mixed counts, latency percentiles and,
+ * given Loket's pid, its RSS. Needs libc, pthreads and jansson only; never judges timings.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_CONVERSATIONS 100000	/* over all phases */
+#define MAX_PHASES 8
+#define TAG_PREFIX "#tag:"
+#define TAG_ID_PREFIX "lk"		/* tags are "#tag:lk" + the index in TAG_LETTERS letters */
+#define TAG_LETTERS 5			/* a-z, base 26: no digits, as Loket refuses answers with
+					 * numbers that are not in the passages */
+#define TAG_ID_MAX 32
+
+#define FAKE_HEAD_MAX (16 * 1024)	/* request line + headers */
+#define FAKE_BODY_MAX (4 * 1024 * 1024)
+#define FAKE_MAX_WORDS 4096
+#define FAKE_PASSAGE_MAX 4000		/* bytes of source 1 looked at */
+#define FAKE_STACK (256 * 1024)
+#define FAKE_IDLE_S 120			/* an idle keep-alive connection is closed after this */
+
+#define CLIENT_RBUF (16 * 1024)		/* raw bytes not yet decoded, per connection */
+#define CLIENT_WBUF 8192
+#define CLIENT_BODY_MAX (1024 * 1024)	/* one JSON answer of Loket */
+#define TEXT_MAX (64 * 1024)		/* streamed tokens / final text kept per conversation */
+#define SSE_EVENT_MAX (256 * 1024)
+#define QUESTION_MAX 2000
+#define RSS_SAMPLE_S 0.1
+
+/* ---- small helpers ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_until(double when)
+{
+	struct timespec ts;
+
+	if (when <= 0.0)
+		return;
+	ts.tv_sec = (time_t)when;
+	ts.tv_nsec = (long)((when - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L)
+		ts.tv_nsec = 999999999L;
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bench_llm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static void *xmalloc_or_die(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static void *xcalloc_or_die(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+/* A growable byte string with a maximum; append reports whether everything fitted. */
+struct text {
+	char *ptr;
+	size_t len, cap, max;
+	bool truncated;
+};
+
+static void text_init(struct text *t, size_t max)
+{
+	memset(t, 0, sizeof(*t));
+	t->max = max;
+}
+
+static void text_release(struct text *t)
+{
+	free(t->ptr);
+	text_init(t, t->max);
+}
+
+static int text_append(struct text *t, const char *data, size_t len)
+{
+	if (len > t->max - t->len) {
+		t->truncated = true;
+		return -1;
+	}
+	if (t->len + len + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 256;
+		char *grown;
+
+		while (cap < t->len + len + 1)
+			cap *= 2;
+		grown = realloc(t->ptr, cap);
+		if (!grown)
+			die("out of memory");
+		t->ptr = grown;
+		t->cap = cap;
+	}
+	memcpy(t->ptr + t->len, data, len);
+	t->len += len;
+	t->ptr[t->len] = '\0';
+	return 0;
+}
+
+static int send_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Finds the next "#tag:<id>" in text[0..len); copies the id (letters and digits) to id and
+ * returns the position after it, or NULL when there is none. */
+static const char *next_tag(const char *text, size_t len, char *id, size_t id_size)
+{
+	const char *end = text + len;
+	size_t plen = strlen(TAG_PREFIX);
+
+	while (text && (size_t)(end - text) >= plen) {
+		const char *hit = memmem(text, (size_t)(end - text), TAG_PREFIX, plen);
+		const char *p;
+		size_t n = 0;
+
+		if (!hit)
+			return NULL;
+		p = hit + plen;
+		while (p + n < end && ((p[n] >= '0' && p[n] <= '9') || (p[n] >= 'a' && p[n] <= 'z') ||
+				       (p[n] >= 'A' && p[n] <= 'Z')))
+			n++;
+		if (n > 0 && n < id_size) {
+			memcpy(id, p, n);
+			id[n] = '\0';
+			return p + n;
+		}
+		text = p + n;
+	}
+	return NULL;
+}
+
+/* The tag id of conversation index: "lk" and TAG_LETTERS letters, e.g. 27 -> "lkaaabb". */
+static void tag_id(long index, char *out, size_t size)
+{
+	char letters[TAG_LETTERS + 1];
+
+	for (int i = TAG_LETTERS - 1; i >= 0; i--) {
+		letters[i] = (char)('a' + index % 26);
+		index /= 26;
+	}
+	letters[TAG_LETTERS] = '\0';
+	snprintf(out, size, "%s%s", TAG_ID_PREFIX, letters);
+}
+
+/* The conversation index of a tag id made by tag_id(), or -1. */
+static long tag_index(const char *id)
+{
+	size_t plen = strlen(TAG_ID_PREFIX);
+	long v = 0;
+
+	if (strncmp(id, TAG_ID_PREFIX, plen) != 0 || strlen(id) != plen + TAG_LETTERS)
+		return -1;
+	for (const char *p = id + plen; *p; p++) {
+		if (*p < 'a' || *p > 'z')
+			return -1;
+		v = v * 26 + (*p - 'a');
+	}
+	return v < MAX_CONVERSATIONS ? v : -1;
+}
+
+/* ---- options ---- */
+
+struct options {
+	char loket_host[64];
+	int loket_port;
+	bool have_loket;
+	int fake_port;
+	int n_phases;
+	int conversations[MAX_PHASES];
+	int concurrency[MAX_PHASES];
+	int tokens;			/* content chunks; 0: the words of source 1's first sentence */
+	double token_delay_ms;
+	double first_token_ms;		/* < 0: same as token_delay_ms */
+	const char *question;
+	const char *model;
+	double timeout_s;
+	double wait_s;
+	long loket_pid;
+	const char *loket_pid_file;
+	bool serve_only;
+	bool verbose;
+};
+
+static struct options g_opt = {
+	.loket_host = "127.0.0.1",
+	.fake_port = 0,
+	.tokens = 0,
+	.token_delay_ms = 10.0,
+	.first_token_ms = -1.0,
+	.question = "Hoe vraag ik een paspoort aan?",
+	.model = "fake-model",
+	.timeout_s = 30.0,
+	.wait_s = 30.0,
+};
+
+static double parse_number(const char *text, double min, double max, const char *name)
+{
+	char *end = NULL;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno || end == text || *end || v < min || v > max)
+		die("%s must be a number from %g to %g", name, min, max);
+	return v;
+}
+
+/* "200,500" -> {200, 500}; returns the count. */
+static int parse_list(const char *text, int *out, int max_items, int min, int max, const char *name)
+{
+	char copy[256];
+	char *save = NULL;
+	int n = 0;
+
+	if (strlen(text) >= sizeof(copy))
+		die("%s: list too long", name);
+	snprintf(copy, sizeof(copy), "%s", text);
+	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		if (n == max_items)
+			die("%s: at most %d values", name, max_items);
+		out[n++] = (int)parse_number(item, min, max, name);
+	}
+	if (n == 0)
+		die("%s: no value", name);
+	return n;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: bench_llm --fake-port P [--serve-only]\n"
+		"       bench_llm --fake-port P --loket HOST:PORT [options]\n"
+		"  --fake-port P          the fake LLM server listens on 127.0.0.1:P (0: any free port)\n"
+		"  --serve-only           only run the fake server, until SIGINT/SIGTERM\n"
+		"  --loket HOST:PORT      `loket serve` to load (IPv4)\n"
+		"  --conversations N[,N]  conversations per phase (default 200)\n"
+		"  --concurrency C[,C]    conversations in flight per phase (default 1)\n"
+		"  --tokens K             content chunks per answer (default 0: source 1's first\n"
+		"                         sentence, then the tag and \"[1]\")\n"
+		"  --token-delay-ms D     delay between chunks (default 10)\n"
+		"  --first-token-ms T     fake's time to first token (default: D)\n"
+		"  --question TEXT        question asked; \" #tag:lk<letters>\" is appended\n"
+		"  --model NAME           model id the fake reports (default fake-model)\n"
+		"  --timeout-s S          a conversation with no final message after S is lost (30)\n"
+		"  --wait-s S             wait up to S for Loket's /healthz (30)\n"
+		"  --loket-pid PID | --loket-pid-file FILE   report Loket's RSS (/proc)\n"
+		"  --verbose              print unexpected events and mixed streams\n");
+	exit(2);
+}
+
+static void parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"loket", required_argument, NULL, 'l'},
+		{"fake-port", required_argument, NULL, 'f'},
+		{"conversations", required_argument, NULL, 'n'},
+		{"concurrency", required_argument, NULL, 'c'},
+		{"tokens", required_argument, NULL, 'k'},
+		{"token-delay-ms", required_argument, NULL, 'd'},
+		{"first-token-ms", required_argument, NULL, 't'},
+		{"question", required_argument, NULL, 'q'},
+		{"model", required_argument, NULL, 'm'},
+		{"timeout-s", required_argument, NULL, 'T'},
+		{"wait-s", required_argument, NULL, 'w'},
+		{"loket-pid", required_argument, NULL, 'p'},
+		{"loket-pid-file", required_argument, NULL, 'P'},
+		{"serve-only", no_argument, NULL, 's'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int n_conc = 0, opt;
+	bool have_port = false;
+
+	g_opt.n_phases = 1;
+	g_opt.conversations[0] = 200;
+	g_opt.concurrency[0] = 1;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'l': {
+			const char *colon = strrchr(optarg, ':');
+			size_t hlen = colon ? (size_t)(colon - optarg) : 0;
+
+			if (!colon || hlen == 0 || hlen >= sizeof(g_opt.loket_host))
+				die("--loket must be HOST:PORT");
+			memcpy(g_opt.loket_host, optarg, hlen);
+			g_opt.loket_host[hlen] = '\0';
+			if (!strcmp(g_opt.loket_host, "localhost"))
+				snprintf(g_opt.loket_host, sizeof(g_opt.loket_host), "127.0.0.1");
+			g_opt.loket_port = (int)parse_number(colon + 1, 1, 65535, "--loket port");
+			g_opt.have_loket = true;
+			break;
+		}
+		case 'f':
+			g_opt.fake_port = (int)parse_number(optarg, 0, 65535, "--fake-port");
+			have_port = true;
+			break;
+		case 'n':
+			g_opt.n_phases = parse_list(optarg, g_opt.conversations, MAX_PHASES, 1,
+						    MAX_CONVERSATIONS, "--conversations");
+			break;
+		case 'c':
+			n_conc = parse_list(optarg, g_opt.concurrency, MAX_PHASES, 1, 10000,
+					    "--concurrency");
+			break;
+		case 'k':
+			g_opt.tokens = (int)parse_number(optarg, 0, FAKE_MAX_WORDS, "--tokens");
+			if (g_opt.tokens > 0 && g_opt.tokens < 3)
+				die("--tokens must be 0 or at least 3 (words, tag, \"[1]\")");
+			break;
+		case 'd':
+			g_opt.token_delay_ms = parse_number(optarg, 0, 60000, "--token-delay-ms");
+			break;
+		case 't':
+			g_opt.first_token_ms = parse_number(optarg, 0, 60000, "--first-token-ms");
+			break;
+		case 'q':
+			if (strlen(optarg) > QUESTION_MAX)
+				die("--question: at most %d bytes", QUESTION_MAX);
+			g_opt.question = optarg;
+			break;
+		case 'm':
+			g_opt.model = optarg;
+			break;
+		case 'T':
+			g_opt.timeout_s = parse_number(optarg, 0.1, 3600, "--timeout-s");
+			break;
+		case 'w':
+			g_opt.wait_s = parse_number(optarg, 0, 3600, "--wait-s");
+			break;
+		case 'p':
+			g_opt.loket_pid = (long)parse_number(optarg, 1, 1e9, "--loket-pid");
+			break;
+		case 'P':
+			g_opt.loket_pid_file = optarg;
+			break;
+		case 's':
+			g_opt.serve_only = true;
+			break;
+		case 'v':
+			g_opt.verbose = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || !have_port || (!g_opt.serve_only && !g_opt.have_loket))
+		usage();
+	if (n_conc == 0)
+		n_conc = 1;
+	if (n_conc == 1) {
+		for (int i = 1; i < g_opt.n_phases; i++)
+			g_opt.concurrency[i] = g_opt.concurrency[0];
+	} else if (n_conc != g_opt.n_phases) {
+		die("--concurrency needs one value or one per --conversations value");
+	}
+	if (g_opt.first_token_ms < 0)
+		g_opt.first_token_ms = g_opt.token_delay_ms;
+	{
+		long total = 0;
+
+		for (int i = 0; i < g_opt.n_phases; i++)
+			total += g_opt.conversations[i];
+		if (total > MAX_CONVERSATIONS)
+			die("at most %d conversations over all phases", MAX_CONVERSATIONS);
+	}
+}
+
+/* ================= the fake OpenAI-compatible server ================= */
+
+/* What the fake saw of one tagged conversation; written by fake threads, read by the client
+ * after the conversation ended, both under g_timing_lock. */
+struct fake_timing {
+	double request_at;	/* the chat request was read completely */
+	double first_token_at;	/* send() of the first content chunk returned */
+	unsigned requests;
+};
+
+static struct fake_timing *g_timing;
+static pthread_mutex_t g_timing_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct {
+	atomic_ulong connections, requests, chat, streamed, untagged, sourceless, aborted, bad;
+	atomic_ulong thread_failures;
+} g_fake;
+
+struct fake_request {
+	char method[16];
+	char path[256];
+	size_t head_len;	/* bytes of request line and headers, blank line included */
+	size_t body_len;
+	const char *body;
+	bool close;
+	double received_at;
+};
+
+struct answer {
+	struct text storage;	/* the words, each NUL-terminated */
+	const char *words[FAKE_MAX_WORDS];
+	int n;
+	long tag;		/* conversation index, or -1 */
+};
+
+static void answer_add(struct answer *a, const char *word, size_t len)
+{
+	size_t at = a->storage.len;
+
+	if (a->n == FAKE_MAX_WORDS || len == 0)
+		return;
+	if (text_append(&a->storage, word, len) || text_append(&a->storage, "", 1))
+		return;
+	a->words[a->n++] = (const char *)(uintptr_t)at;	/* an offset until answer_fix() */
+}
+
+/* Turns the stored offsets into pointers once storage stops moving. */
+static void answer_fix(struct answer *a)
+{
+	for (int i = 0; i < a->n; i++)
+		a->words[i] = a->storage.ptr + (uintptr_t)a->words[i];
+}
+
+/* Splits text[0..len) into words (runs of non-space) and adds them, up to limit (<0: all). */
+static int add_words(struct answer *a, const char *text, size_t len, int limit)
+{
+	size_t i = 0;
+	int added = 0;
+
+	while (i < len && (limit < 0 || added < limit)) {
+		size_t start;
+
+		while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r'))
+			i++;
+		start = i;
+		while (i < len && !(text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r'))
+			i++;
+		if (i > start) {
+			answer_add(a, text + start, i - start);
+			added++;
+		}
+	}
+	return added;
+}
+
+/* The text of the last user message (string content or text parts); NULL when none.
+ * Caller frees with free(). */
+static char *last_user_content(json_t *messages)
+{
+	json_t *last = NULL;
+	json_t *content;
+	size_t i;
+	json_t *m;
+	struct text t;
+
+	json_array_foreach(messages, i, m) {
+		if (json_is_string(json_object_get(m, "role")) &&
+		    !strcmp(json_string_value(json_object_get(m, "role")), "user"))
+			last = m;
+	}
+	if (!last)
+		return NULL;
+	content = json_object_get(last, "content");
+	if (json_is_string(content))
+		return strdup(json_string_value(content));
+	if (!json_is_array(content))
+		return NULL;
+	text_init(&t, FAKE_BODY_MAX);
+	json_array_foreach(content, i, m) {
+		json_t *part = json_object_get(m, "text");
+
+		if (json_is_string(part))
+			text_append(&t, json_string_value(part), json_string_length(part));
+	}
+	if (!t.ptr)
+		text_append(&t, "", 0);
+	return t.ptr;
+}
+
+/* Builds the answer: the first sentence of source 1 (or, with --tokens K, K-2 words of its
+ * passage, repeated as needed), then "#tag:<id>" when the prompt has one, then "[1]". */
+static void build_answer(struct answer *a, json_t *req, const char *raw, size_t raw_len)
+{
+	char *content = last_user_content(json_object_get(req, "messages"));
+	const char *passage = NULL;
+	size_t plen = 0;
+	char tag_id[TAG_ID_MAX];
+	const char *src = content ? content : "";
+
+	memset(a, 0, sizeof(*a));
+	text_init(&a->storage, 1024 * 1024);
+	a->tag = -1;
+
+	/* The opening tag takes one line (Loket turns newlines in titles into spaces). */
+	const char *bron = strstr(src, "<bron nummer=\"1\"");
+	if (bron && (bron = strchr(bron, '\n')) != NULL) {
+		const char *end;
+
+		passage = bron + 1;
+		end = strstr(passage, "</bron>");
+		plen = end ? (size_t)(end - passage) : strlen(passage);
+		if (plen > FAKE_PASSAGE_MAX)
+			plen = FAKE_PASSAGE_MAX;
+		while (plen > 0 && (*passage == '\n' || *passage == ' ' || *passage == '\r')) {
+			passage++;
+			plen--;
+		}
+	}
+	if (!passage || plen == 0) {
+		atomic_fetch_add(&g_fake.sourceless, 1);
+		passage = "Er stond geen bron in de vraag aan het model.";
+		plen = strlen(passage);
+	}
+
+	if (g_opt.tokens == 0) {
+		size_t end = 0;
+
+		/* The first sentence: up to the first . ! or ? followed by a space or the end. */
+		while (end < plen) {
+			char ch = passage[end++];
+
+			if ((ch == '.' || ch == '!' || ch == '?') &&
+			    (end == plen || passage[end] == ' ' || passage[end] == '\n'))
+				break;
+		}
+		add_words(a, passage, end, -1);
+	} else {
+		int want = g_opt.tokens - 2;
+
+		while (want > 0) {
+			int got = add_words(a, passage, plen, want);
+
+			if (got == 0)
+				break;
+			want -= got;
+		}
+	}
+
+	if (next_tag(src, strlen(src), tag_id, sizeof(tag_id)) ||
+	    next_tag(raw, raw_len, tag_id, sizeof(tag_id))) {
+		char word[TAG_ID_MAX + 8];
+		int n = snprintf(word, sizeof(word), "%s%s", TAG_PREFIX, tag_id);
+
+		answer_add(a, word, (size_t)n);
+		a->tag = tag_index(tag_id);
+	}
+	if (a->tag < 0)
+		atomic_fetch_add(&g_fake.untagged, 1);
+	answer_add(a, "[1]", 3);
+	answer_fix(a);
+	free(content);
+}
+
+static int send_response(int fd, int status, const char *reason, const char *type, const char *body,
+			 bool close_after)
+{
+	char head[512];
+	size_t blen = strlen(body);
+	int n = snprintf(head, sizeof(head),
+			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+			 "Connection: %s\r\n\r\n",
+			 status, reason, type, blen, close_after ? "close" : "keep-alive");
+
+	if (send_all(fd, head, (size_t)n) || send_all(fd, body, blen))
+		return -1;
+	return 0;
+}
+
+static int send_json(int fd, int status, const char *reason, json_t *obj, bool close_after)
+{
+	char *body = json_dumps(obj, JSON_COMPACT);
+	int rc;
+
+	json_decref(obj);
+	if (!body)
+		die("out of memory");
+	rc = send_response(fd, status, reason, "application/json", body, close_after);
+	free(body);
+	return rc;
+}
+
+static int send_error(int fd, int status, const char *reason, const char *message)
+{
+	json_t *obj = json_pack("{s:{s:i, s:s, s:s}}", "error", "code", status, "message", message,
+				"type", status == 404 ? "not_found_error" : "invalid_request_error");
+
+	atomic_fetch_add(&g_fake.bad, 1);
+	return send_json(fd, status, reason, obj, false);
+}
+
+/* Sends "data: <payload>\n\n" as one HTTP chunk. */
+static int send_sse(int fd, const char *payload)
+{
+	size_t plen = strlen(payload);
+	char *frame = xmalloc_or_die(plen + 64);
+	int n = snprintf(frame, plen + 64, "%zx\r\ndata: %s\n\n\r\n", plen + 8, payload);
+	int rc = send_all(fd, frame, (size_t)n);
+
+	free(frame);
+	return rc;
+}
+
+static char *chunk_json(const char *id, json_t *delta, const char *finish)
+{
+	json_t *obj = json_pack("{s:[{s:o, s:i, s:o}], s:I, s:s, s:s, s:s, s:s}",
+				"choices", "finish_reason", finish ? json_string(finish) : json_null(),
+				"index", 0, "delta", delta, "created", (json_int_t)time(NULL), "id", id,
+				"model", g_opt.model, "system_fingerprint", "b0-bench-fake",
+				"object", "chat.completion.chunk");
+	char *s = json_dumps(obj, JSON_COMPACT);
+
+	json_decref(obj);
+	if (!s)
+		die("out of memory");
+	return s;
+}
+
+static void note_first_token(long tag, double at)
+{
+	if (tag < 0)
+		return;
+	pthread_mutex_lock(&g_timing_lock);
+	if (g_timing[tag].first_token_at == 0.0)
+		g_timing[tag].first_token_at = at;
+	pthread_mutex_unlock(&g_timing_lock);
+}
+
+static int fake_stream(int fd, const struct answer *a, double start, bool usage, size_t prompt_len)
+{
+	static atomic_ulong next_id;
+	char id[64];
+	char *s;
+	int rc;
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+				   "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n"
+				   "Connection: keep-alive\r\n\r\n";
+
+	snprintf(id, sizeof(id), "chatcmpl-bench%lu", atomic_fetch_add(&next_id, 1) + 1);
+	if (send_all(fd, head, sizeof(head) - 1))
+		return -1;
+	s = chunk_json(id, json_pack("{s:s, s:n}", "role", "assistant", "content"), NULL);
+	rc = send_sse(fd, s);
+	free(s);
+	if (rc)
+		return -1;
+	for (int i = 0; i < a->n; i++) {
+		char word[1024];
+
+		sleep_until(start + (g_opt.first_token_ms + i * g_opt.token_delay_ms) / 1000.0);
+		snprintf(word, sizeof(word), "%s%s", i ? " " : "", a->words[i]);
+		s = chunk_json(id, json_pack("{s:s}", "content", word), NULL);
+		rc = send_sse(fd, s);
+		free(s);
+		if (rc)
+			return -1;
+		if (i == 0)
+			note_first_token(a->tag, now_s());
+	}
+	s = chunk_json(id, json_object(), "stop");
+	rc = send_sse(fd, s);
+	free(s);
+	if (rc)
+		return -1;
+	if (usage) {
+		json_t *obj = json_pack("{s:[], s:I, s:s, s:s, s:s, s:{s:i, s:I, s:I}}", "choices",
+					"created", (json_int_t)time(NULL), "id", id, "model", g_opt.model,
+					"object", "chat.completion.chunk", "usage",
+					"completion_tokens", a->n, "prompt_tokens", (json_int_t)(prompt_len / 4),
+					"total_tokens", (json_int_t)(prompt_len / 4 + (size_t)a->n));
+
+		s = json_dumps(obj, JSON_COMPACT);
+		json_decref(obj);
+		rc = s ? send_sse(fd, s) : -1;
+		free(s);
+		if (rc)
+			return -1;
+	}
+	if (send_sse(fd, "[DONE]") || send_all(fd, "0\r\n\r\n", 5))
+		return -1;
+	return 0;
+}
+
+static int fake_chat(int fd, const struct fake_request *r)
+{
+	json_error_t jerr;
+	json_t *req = json_loadb(r->body, r->body_len, 0, &jerr);
+	struct answer a;
+	int rc;
+
+	atomic_fetch_add(&g_fake.chat, 1);
+	if (!json_is_object(req) || !json_is_array(json_object_get(req, "messages"))) {
+		json_decref(req);
+		return send_error(fd, 400, "Bad Request", "body must be a JSON object with messages");
+	}
+	build_answer(&a, req, r->body, r->body_len);
+	if (a.tag >= 0) {
+		pthread_mutex_lock(&g_timing_lock);
+		if (g_timing[a.tag].requests++ == 0)
+			g_timing[a.tag].request_at = r->received_at;
+		pthread_mutex_unlock(&g_timing_lock);
+	}
+	if (json_is_true(json_object_get(req, "stream"))) {
+		bool usage = json_is_true(json_object_get(json_object_get(req, "stream_options"),
+							  "include_usage"));
+
+		atomic_fetch_add(&g_fake.streamed, 1);
+		rc = fake_stream(fd, &a, r->received_at, usage, r->body_len);
+		if (rc)
+			atomic_fetch_add(&g_fake.aborted, 1);
+	} else {
+		struct text all;
+		json_t *obj;
+
+		text_init(&all, 1024 * 1024);
+		for (int i = 0; i < a.n; i++) {
+			if (i)
+				text_append(&all, " ", 1);
+			text_append(&all, a.words[i], strlen(a.words[i]));
+		}
+		sleep_until(r->received_at +
+			    (g_opt.first_token_ms + (a.n ? a.n - 1 : 0) * g_opt.token_delay_ms) / 1000.0);
+		obj = json_pack("{s:[{s:s, s:i, s:{s:s, s:s}}], s:I, s:s, s:s, s:s, s:{s:i, s:I, s:I}}",
+				"choices", "finish_reason", "stop", "index", 0, "message", "role",
+				"assistant", "content", all.ptr ? all.ptr : "", "created",
+				(json_int_t)time(NULL), "id", "chatcmpl-bench", "model", g_opt.model,
+				"object", "chat.completion", "usage", "completion_tokens", a.n,
+				"prompt_tokens", (json_int_t)(r->body_len / 4), "total_tokens",
+				(json_int_t)(r->body_len / 4 + (size_t)a.n));
+		rc = send_json(fd, 200, "OK", obj, false);
+		text_release(&all);
+	}
+	text_release(&a.storage);
+	json_decref(req);
+	return rc;
+}
+
+static int fake_route(int fd, const struct fake_request *r)
+{
+	char path[256];
+	char *q;
+
+	atomic_fetch_add(&g_fake.requests, 1);
+	snprintf(path, sizeof(path), "%s", r->path);
+	q = strchr(path, '?');
+	if (q)
+		*q = '\0';
+	if (!strcmp(r->method, "GET") && (!strcmp(path, "/v1/models") || !strcmp(path, "/models"))) {
+		json_t *obj = json_pack("{s:s, s:[{s:s, s:s, s:I, s:s}]}", "object", "list", "data",
+					"id", g_opt.model, "object", "model", "created",
+					(json_int_t)time(NULL), "owned_by", "bench_llm");
+
+		return send_json(fd, 200, "OK", obj, r->close);
+	}
+	if (!strcmp(r->method, "GET") && !strcmp(path, "/health"))
+		return send_json(fd, 200, "OK", json_pack("{s:s}", "status", "ok"), r->close);
+	if (!strcmp(r->method, "POST") &&
+	    (!strcmp(path, "/v1/chat/completions") || !strcmp(path, "/chat/completions")))
+		return fake_chat(fd, r);
+	return send_error(fd, 404, "Not Found", "no such endpoint on the fake server");
+}
+
+/* Reads one request into rb (which may already hold pipelined bytes). Returns 1 with r filled,
+ * 0 on a clean close, -1 on an error (after answering it when possible). */
+static int fake_read_request(int fd, struct text *rb, struct fake_request *r)
+{
+	char *end;
+	long content_length = 0;
+	bool sent_continue = false, chunked = false;
+
+	memset(r, 0, sizeof(*r));
+	for (;;) {
+		char tmp[16384];
+		ssize_t n;
+
+		end = rb->len ? memmem(rb->ptr, rb->len, "\r\n\r\n", 4) : NULL;
+		if (end) {
+			const char *line;
+
+			if (r->head_len == 0) {
+				r->head_len = (size_t)(end - rb->ptr) + 4;
+				if (sscanf(rb->ptr, "%15s %255s", r->method, r->path) != 2) {
+					send_error(fd, 400, "Bad Request", "bad request line");
+					return -1;
+				}
+				for (line = strstr(rb->ptr, "\r\n"); line && line < end; line = strstr(line, "\r\n")) {
+					line += 2;
+					if (!strncasecmp(line, "content-length:", 15)) {
+						content_length = strtol(line + 15, NULL, 10);
+					} else if (!strncasecmp(line, "transfer-encoding:", 18)) {
+						chunked = true;
+					} else if (!strncasecmp(line, "connection:", 11)) {
+						const char *v = line + 11;
+
+						while (*v == ' ')
+							v++;
+						r->close = !strncasecmp(v, "close", 5);
+					} else if (!strncasecmp(line, "expect:", 7) && !sent_continue) {
+						sent_continue = true;
+						if (send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25))
+							return -1;
+					}
+				}
+				if (chunked) {
+					send_error(fd, 411, "Length Required",
+						   "the fake server needs Content-Length");
+					return -1;
+				}
+				if (content_length < 0 || content_length > FAKE_BODY_MAX) {
+					send_error(fd, 413, "Payload Too Large", "body too large");
+					return -1;
+				}
+			}
+			if (rb->len >= r->head_len + (size_t)content_length) {
+				r->body = rb->ptr + r->head_len;
+				r->body_len = (size_t)content_length;
+				r->received_at = now_s();
+				return 1;
+			}
+		} else if (rb->len > FAKE_HEAD_MAX) {
+			send_error(fd, 431, "Request Header Fields Too Large", "headers too large");
+			return -1;
+		}
+		n = recv(fd, tmp, sizeof(tmp), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return rb->len == 0 ? 0 : -1;
+		if (text_append(rb, tmp, (size_t)n))
+			return -1;
+	}
+}
+
+static void *fake_conn_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	struct text rb;
+	struct timeval idle = {FAKE_IDLE_S, 0};
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle));
+	text_init(&rb, FAKE_HEAD_MAX + FAKE_BODY_MAX);
+	for (;;) {
+		struct fake_request r;
+		size_t used;
+
+		if (fake_read_request(fd, &rb, &r) <= 0)
+			break;
+		if (fake_route(fd, &r) || r.close)
+			break;
+		used = r.head_len + r.body_len;
+		memmove(rb.ptr, rb.ptr + used, rb.len - used);
+		rb.len -= used;
+	}
+	text_release(&rb);
+	close(fd);
+	return NULL;
+}
+
+static void *fake_accept_main(void *arg)
+{
+	int lfd = (int)(intptr_t)arg;
+	pthread_attr_t attr;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, FAKE_STACK);
+	for (;;) {
+		int one = 1;
+		pthread_t th;
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE) {
+				usleep(10000);
+				continue;
+			}
+			perror("bench_llm: accept");
+			break;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		atomic_fetch_add(&g_fake.connections, 1);
+		if (pthread_create(&th, &attr, fake_conn_main, (void *)(intptr_t)fd) != 0) {
+			atomic_fetch_add(&g_fake.thread_failures, 1);
+			close(fd);
+		}
+	}
+	pthread_attr_destroy(&attr);
+	return NULL;
+}
+
+/* Listens on 127.0.0.1:port (0: any) and starts the accept thread; returns the port. */
+static int fake_start(int port)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	socklen_t alen = sizeof(addr);
+	int one = 1;
+	pthread_t th;
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (lfd < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, 4096))
+		die("fake server cannot listen on 127.0.0.1:%d: %s", port, strerror(errno));
+	if (getsockname(lfd, (struct sockaddr *)&addr, &alen))
+		die("getsockname: %s", strerror(errno));
+	if (pthread_create(&th, NULL, fake_accept_main, (void *)(intptr_t)lfd))
+		die("cannot start the fake server thread");
+	pthread_detach(th);
+	return ntohs(addr.sin_port);
+}
+
+static void fake_print_stats(void)
+{
+	printf("fake server: %lu connections, %lu requests, %lu chat (%lu streamed), untagged %lu, "
+	       "without <bron nummer=\"1\"> %lu, aborted streams %lu, errors answered %lu\n",
+	       atomic_load(&g_fake.connections), atomic_load(&g_fake.requests),
+	       atomic_load(&g_fake.chat), atomic_load(&g_fake.streamed),
+	       atomic_load(&g_fake.untagged), atomic_load(&g_fake.sourceless),
+	       atomic_load(&g_fake.aborted), atomic_load(&g_fake.bad));
+	if (atomic_load(&g_fake.thread_failures))
+		printf("fake server: %lu connections refused (no thread)\n",
+		       atomic_load(&g_fake.thread_failures));
+}
+
+/* ================= the clients of Loket ================= */
+
+enum framing { FR_LENGTH, FR_CHUNKED, FR_CLOSE };
+enum chunk_state { CH_SIZE, CH_DATA, CH_DATA_END, CH_TRAILER };
+/* CS_HELD: the outcome is known, the control connection closed, the events stream kept open
+ * until the phase ends (phases that start every conversation at once), so Loket's RSS can be
+ * read with all streams open. */
+enum conv_state { CS_CREATING, CS_OPENING, CS_POSTING, CS_WAITING, CS_HELD, CS_DONE };
+enum outcome { OUT_NONE, OUT_COMPLETED, OUT_NO_LLM, OUT_TIMEOUT, OUT_FAILED };
+
+struct conv;
+
+/* One HTTP/1.1 connection to Loket and the decoder of its current response. */
+struct hconn {
+	struct conv *conv;
+	bool is_events;
+	int fd;
+	bool connecting;
+	char wbuf[CLIENT_WBUF];
+	size_t wlen, woff;
+	char rbuf[CLIENT_RBUF];
+	size_t rlen;
+	/* response decoding */
+	bool headers_done, complete;
+	int status;
+	enum framing framing;
+	enum chunk_state chunk;
+	size_t remaining;
+	struct text body;	/* decoded body of a plain answer */
+};
+
+struct sse {
+	struct text line;
+	char event[32];
+	struct text data;
+	bool skip_lf;
+};
+
+/* The I/O state of a conversation in flight; freed when it ends. */
+struct conv_io {
+	struct hconn ctl;	/* create and post */
+	struct hconn ev;	/* the events stream */
+	struct sse sse;
+	struct text tokens;
+	struct text final;
+	double read_at;		/* when the bytes being parsed were read */
+};
+
+struct conv {
+	int index;		/* global: the tag is "#tag:lk<letters>" */
+	enum conv_state state;
+	enum outcome outcome;
+	struct conv_io *io;
+	char id[128];
+	char token[512];
+	long base_seq;		/* highest seq known before the question */
+	long pending_seq;	/* from the 202 answer, or -1 */
+	bool post_answered, final_seen, stream_open;
+	unsigned n_tokens;
+	double started_at, post_at, first_token_at, final_at, deadline;
+	bool mixed, own_tag_in_final, final_differs, no_tokens;
+	const char *why;	/* for OUT_FAILED */
+};
+
+struct phase {
+	int n, concurrency;
+	struct conv *convs;
+	int next, active, open_streams, max_open;
+	bool hold;		/* keep completed conversations' streams open (see CS_HELD) */
+	int held;
+	long rss_at_max_kb;	/* VmRSS when the most streams were open */
+	int rss_at_max_open;	/* streams open at that sample */
+	double last_max_sample;
+	long rss_max_kb;	/* largest VmRSS sampled */
+	double last_sample;
+	int failures_shown, mixed_shown;
+	struct conv **dead;	/* ended; their conv_io is freed after the current epoll batch */
+	int n_dead;
+};
+
+static int g_epoll = -1;
+static int g_next_index;
+static int g_target_open;
+
+static long read_proc_kb(long pid, const char *field)
+{
+	char path[64], line[256];
+	size_t flen = strlen(field);
+	long kb = -1;
+	FILE *f;
+
+	if (pid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, flen) && line[flen] == ':') {
+			kb = strtol(line + flen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+static void sample_rss(struct phase *ph, bool at_max_open)
+{
+	long kb = read_proc_kb(g_opt.loket_pid, "VmRSS");
+
+	ph->last_sample = now_s();
+	if (kb < 0)
+		return;
+	if (kb > ph->rss_max_kb)
+		ph->rss_max_kb = kb;
+	if (at_max_open) {
+		ph->rss_at_max_kb = kb;
+		ph->rss_at_max_open = ph->open_streams;
+		ph->last_max_sample = ph->last_sample;
+	}
+}
+
+static bool ended(const struct conv *c)
+{
+	return c->state >= CS_HELD;
+}
+
+static void watch(struct hconn *h, uint32_t events, int op)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = h};
+
+	if (epoll_ctl(g_epoll, op, h->fd, &ev) != 0)
+		die("epoll_ctl: %s", strerror(errno));
+}
+
+static int hconn_connect(struct hconn *h)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_opt.loket_port)};
+	int one = 1;
+
+	if (inet_pton(AF_INET, g_opt.loket_host, &addr.sin_addr) != 1)
+		die("--loket host must be an IPv4 address: %s", g_opt.loket_host);
+	h->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (h->fd < 0)
+		return -1;
+	setsockopt(h->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(h->fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 && errno != EINPROGRESS) {
+		close(h->fd);
+		h->fd = -1;
+		return -1;
+	}
+	h->connecting = true;
+	h->rlen = 0;
+	watch(h, EPOLLOUT, EPOLL_CTL_ADD);
+	return 0;
+}
+
+static void hconn_close(struct hconn *h)
+{
+	if (h->fd >= 0) {
+		epoll_ctl(g_epoll, EPOLL_CTL_DEL, h->fd, NULL);
+		close(h->fd);
+	}
+	h->fd = -1;
+	h->connecting = false;
+}
+
+/* Queues a request (connecting first when needed). Returns -1 when it does not fit. */
+static int hconn_request(struct hconn *h, const char *method, const char *path, const char *token,
+			 const char *body)
+{
+	size_t blen = body ? strlen(body) : 0;
+	char auth[600] = "";
+	int n;
+
+	if (token)
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", token);
+	if (body)
+		n = snprintf(h->wbuf, sizeof(h->wbuf),
+			     "%s %s HTTP/1.1\r\nHost: %s:%d\r\n%sContent-Type: application/json\r\n"
+			     "Content-Length: %zu\r\n\r\n%s",
+			     method, path, g_opt.loket_host, g_opt.loket_port, auth, blen, body);
+	else
+		n = snprintf(h->wbuf, sizeof(h->wbuf),
+			     "%s %s HTTP/1.1\r\nHost: %s:%d\r\n%sAccept: text/event-stream\r\n\r\n",
+			     method, path, g_opt.loket_host, g_opt.loket_port, auth);
+	if (n < 0 || (size_t)n >= sizeof(h->wbuf))
+		return -1;
+	h->wlen = (size_t)n;
+	h->woff = 0;
+	h->headers_done = h->complete = false;
+	h->status = 0;
+	h->body.len = 0;
+	if (h->fd < 0)
+		return hconn_connect(h);
+	if (!h->connecting)
+		watch(h, EPOLLOUT, EPOLL_CTL_MOD);
+	return 0;
+}
+
+static void sse_dispatch(struct conv *c);
+static void bury(struct phase *ph);
+
+static void show(const struct conv *c, const char *what, const char *data, size_t len)
+{
+	if (g_opt.verbose)
+		fprintf(stderr, "bench_llm: conversation %d: %s: %.*s\n", c->index, what,
+			(int)(len > 400 ? 400 : len), data);
+}
+
+/* Feeds decoded bytes of the events stream through the SSE parser. */
+static int sse_feed(struct conv *c, const char *data, size_t len)
+{
+	struct sse *s = &c->io->sse;
+
+	for (size_t i = 0; i < len; i++) {
+		char ch = data[i];
+
+		if (s->skip_lf) {
+			s->skip_lf = false;
+			if (ch == '\n')
+				continue;
+		}
+		if (ch != '\r' && ch != '\n') {
+			if (text_append(&s->line, &ch, 1))
+				return -1;
+			continue;
+		}
+		s->skip_lf = ch == '\r';
+		if (s->line.len == 0) {
+			if (s->data.len || s->event[0])
+				sse_dispatch(c);
+			s->event[0] = '\0';
+			s->data.len = 0;
+			if (s->data.ptr)
+				s->data.ptr[0] = '\0';
+			if (ended(c))
+				return 0;
+			continue;
+		}
+		if (s->line.ptr[0] != ':') {
+			char *colon = memchr(s->line.ptr, ':', s->line.len);
+			size_t flen = colon ? (size_t)(colon - s->line.ptr) : s->line.len;
+			const char *value = colon ? colon + 1 : "";
+			size_t vlen = colon ? s->line.len - flen - 1 : 0;
+
+			if (vlen && *value == ' ') {
+				value++;
+				vlen--;
+			}
+			if (flen == 5 && !memcmp(s->line.ptr, "event", 5)) {
+				snprintf(s->event, sizeof(s->event), "%.*s", (int)vlen, value);
+			} else if (flen == 4 && !memcmp(s->line.ptr, "data", 4)) {
+				if ((s->data.len && text_append(&s->data, "\n", 1)) ||
+				    text_append(&s->data, value, vlen))
+					return -1;
+			}
+		}
+		s->line.len = 0;
+	}
+	return 0;
+}
+
+/* Decodes what is in h->rbuf; body bytes go to the SSE parser (events) or h->body. Returns 0
+ * (maybe needing more), 1 when the response is complete, -1 when it cannot be understood. */
+static int hconn_decode(struct hconn *h, bool eof)
+{
+	size_t off = 0;
+	int rc = 0;
+
+	if (!h->headers_done) {
+		char *end = memmem(h->rbuf, h->rlen, "\r\n\r\n", 4);
+		const char *line;
+		long clen = -1;
+
+		if (!end)
+			return h->rlen >= sizeof(h->rbuf) || eof ? -1 : 0;
+		*end = '\0';
+		if (h->rlen < 12 || memcmp(h->rbuf, "HTTP/1.", 7))
+			return -1;
+		h->status = (int)strtol(h->rbuf + 9, NULL, 10);
+		h->framing = FR_CLOSE;
+		for (line = strstr(h->rbuf, "\r\n"); line; line = strstr(line, "\r\n")) {
+			line += 2;
+			if (!strncasecmp(line, "content-length:", 15)) {
+				clen = strtol(line + 15, NULL, 10);
+			} else if (!strncasecmp(line, "transfer-encoding:", 18)) {
+				if (strcasestr(line, "chunked"))
+					h->framing = FR_CHUNKED;
+			}
+		}
+		if (h->status == 100) {	/* 100 Continue: the real answer follows */
+			off = (size_t)(end - h->rbuf) + 4;
+			memmove(h->rbuf, h->rbuf + off, h->rlen - off);
+			h->rlen -= off;
+			return hconn_decode(h, eof);
+		}
+		if (h->framing != FR_CHUNKED && clen >= 0) {
+			h->framing = FR_LENGTH;
+			h->remaining = (size_t)clen;
+		}
+		if (h->status == 204 || h->status == 304) {
+			h->framing = FR_LENGTH;
+			h->remaining = 0;
+		}
+		h->chunk = CH_SIZE;
+		h->headers_done = true;
+		off = (size_t)(end - h->rbuf) + 4;
+		if (h->is_events && h->status == 200) {
+			/* The stream is open: make the conversation post its question. */
+			rc = 2;
+		}
+	}
+	while (off < h->rlen && !h->complete) {
+		size_t avail = h->rlen - off;
+		const char *p = h->rbuf + off;
+
+		if (h->framing == FR_CHUNKED && h->chunk != CH_DATA) {
+			const char *nl = memmem(p, avail, "\r\n", 2);
+			size_t llen;
+
+			if (!nl)
+				break;
+			llen = (size_t)(nl - p);
+			off += llen + 2;
+			if (h->chunk == CH_SIZE) {
+				char *e = NULL;
+				unsigned long long sz = strtoull(p, &e, 16);
+
+				if (e == p || sz > SSE_EVENT_MAX * 16ULL)
+					return -1;
+				h->remaining = (size_t)sz;
+				h->chunk = sz ? CH_DATA : CH_TRAILER;
+			} else if (h->chunk == CH_DATA_END) {
+				if (llen != 0)
+					return -1;
+				h->chunk = CH_SIZE;
+			} else if (llen == 0) {	/* CH_TRAILER: the blank line ends it */
+				h->complete = true;
+			}
+			continue;
+		}
+		{
+			size_t take = avail;
+
+			if (h->framing != FR_CLOSE && take > h->remaining)
+				take = h->remaining;
+			if (h->is_events) {
+				if (sse_feed(h->conv, p, take))
+					return -1;
+				if (ended(h->conv))
+					return 1;
+			} else if (text_append(&h->body, p, take)) {
+				return -1;
+			}
+			off += take;
+			if (h->framing != FR_CLOSE) {
+				h->remaining -= take;
+				if (h->remaining == 0) {
+					if (h->framing == FR_LENGTH)
+						h->complete = true;
+					else
+						h->chunk = CH_DATA_END;
+				}
+			}
+		}
+	}
+	if (h->framing == FR_LENGTH && h->remaining == 0)
+		h->complete = true;
+	if (eof && h->framing == FR_CLOSE)
+		h->complete = true;
+	memmove(h->rbuf, h->rbuf + off, h->rlen - off);
+	h->rlen -= off;
+	if (h->complete)
+		return 1;
+	return rc;
+}
+
+/* ---- conversation flow ---- */
+
+static void conv_finish(struct phase *ph, struct conv *c, enum outcome outcome, const char *why);
+
+static long max_seq(json_t *messages)
+{
+	long best = -1;
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(messages, i, m) {
+		json_t *seq = json_object_get(m, "seq");
+
+		if (json_is_integer(seq) && json_integer_value(seq) > best)
+			best = (long)json_integer_value(seq);
+	}
+	return best;
+}
+
+static void conv_start(struct phase *ph, struct conv *c)
+{
+	c->io = xcalloc_or_die(1, sizeof(*c->io));
+	c->io->ctl.conv = c->io->ev.conv = c;
+	c->io->ev.is_events = true;
+	c->io->ctl.fd = c->io->ev.fd = -1;
+	text_init(&c->io->ctl.body, CLIENT_BODY_MAX);
+	text_init(&c->io->ev.body, 0);
+	text_init(&c->io->sse.line, SSE_EVENT_MAX);
+	text_init(&c->io->sse.data, SSE_EVENT_MAX);
+	text_init(&c->io->tokens, TEXT_MAX);
+	text_init(&c->io->final, TEXT_MAX);
+	c->pending_seq = -1;
+	c->base_seq = -1;
+	c->started_at = now_s();
+	c->deadline = c->started_at + g_opt.timeout_s;
+	c->state = CS_CREATING;
+	ph->active++;
+	if (hconn_request(&c->io->ctl, "POST", "/api/v1/conversations", NULL,
+			  "{\"lang\":\"nl\",\"channel\":\"api\"}"))
+		conv_finish(ph, c, OUT_FAILED, "cannot connect to Loket");
+}
+
+static void conv_post(struct phase *ph, struct conv *c)
+{
+	char path[256], question[QUESTION_MAX + 64], id[TAG_ID_MAX];
+	json_t *obj;
+	char *body;
+
+	tag_id(c->index, id, sizeof(id));
+	snprintf(question, sizeof(question), "%s %s%s", g_opt.question, TAG_PREFIX, id);
+	obj = json_pack("{s:s, s:b}", "text", question, "stream", 1);
+	body = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	snprintf(path, sizeof(path), "/api/v1/conversations/%s/messages", c->id);
+	c->state = CS_POSTING;
+	c->post_at = now_s();
+	if (!body || hconn_request(&c->io->ctl, "POST", path, c->token, body))
+		conv_finish(ph, c, OUT_FAILED, "posting the question failed");
+	free(body);
+}
+
+static void conv_check_done(struct phase *ph, struct conv *c)
+{
+	if (c->post_answered && c->final_seen)
+		conv_finish(ph, c, OUT_COMPLETED, NULL);
+}
+
+/* One complete answer on the control connection. */
+static void on_ctl_answer(struct phase *ph, struct conv *c)
+{
+	struct hconn *h = &c->io->ctl;
+	json_error_t jerr;
+	json_t *obj = json_loadb(h->body.ptr ? h->body.ptr : "", h->body.len, 0, &jerr);
+
+	if (c->state == CS_CREATING) {
+		json_t *id = json_object_get(obj, "id"), *tok = json_object_get(obj, "token");
+		char path[256];
+
+		if (h->status != 201 || !json_is_string(id) || !json_is_string(tok) ||
+		    json_string_length(id) >= sizeof(c->id) || json_string_length(tok) >= sizeof(c->token)) {
+			show(c, "create answer", h->body.ptr ? h->body.ptr : "", h->body.len);
+			conv_finish(ph, c, OUT_FAILED, "creating the conversation failed");
+			goto out;
+		}
+		snprintf(c->id, sizeof(c->id), "%s", json_string_value(id));
+		snprintf(c->token, sizeof(c->token), "%s", json_string_value(tok));
+		c->base_seq = max_seq(json_object_get(obj, "messages"));
+		snprintf(path, sizeof(path), "/api/v1/conversations/%s/events", c->id);
+		c->state = CS_OPENING;
+		if (hconn_request(&c->io->ev, "GET", path, c->token, NULL))
+			conv_finish(ph, c, OUT_FAILED, "cannot open the events stream");
+		goto out;
+	}
+	if (c->state != CS_POSTING && c->state != CS_WAITING) {
+		conv_finish(ph, c, OUT_FAILED, "unexpected answer");
+		goto out;
+	}
+	if (h->status == 202) {
+		json_t *seq = json_object_get(json_object_get(obj, "pending"), "seq");
+
+		if (json_is_integer(seq))
+			c->pending_seq = (long)json_integer_value(seq);
+		c->post_answered = true;
+		c->state = CS_WAITING;
+		conv_check_done(ph, c);
+	} else if (h->status == 200) {
+		show(c, "200 instead of 202", h->body.ptr ? h->body.ptr : "", h->body.len);
+		conv_finish(ph, c, OUT_NO_LLM, NULL);
+	} else {
+		show(c, "post answer", h->body.ptr ? h->body.ptr : "", h->body.len);
+		conv_finish(ph, c, OUT_FAILED, "posting the question was refused");
+	}
+out:
+	json_decref(obj);
+}
+
+static void on_token(struct conv *c, json_t *obj)
+{
+	json_t *text = json_object_get(obj, "text");
+
+	if (c->n_tokens++ == 0)
+		c->first_token_at = c->io->read_at;
+	if (json_is_string(text))
+		text_append(&c->io->tokens, json_string_value(text), json_string_length(text));
+}
+
+static void on_message(struct phase *ph, struct conv *c, json_t *obj)
+{
+	json_t *msg = json_is_object(json_object_get(obj, "message")) ? json_object_get(obj, "message")
+								       : obj;
+	json_t *role = json_object_get(msg, "role"), *seq = json_object_get(msg, "seq");
+	json_t *text = json_object_get(msg, "text");
+	long s = json_is_integer(seq) ? (long)json_integer_value(seq) : -1;
+
+	if (!json_is_string(role) || (strcmp(json_string_value(role), "bot") &&
+				      strcmp(json_string_value(role), "assistant")))
+		return;
+	if (s <= c->base_seq || (c->pending_seq >= 0 && s < c->pending_seq))
+		return;
+	c->final_seen = true;
+	c->final_at = c->io->read_at;
+	c->io->final.len = 0;
+	if (json_is_string(text))
+		text_append(&c->io->final, json_string_value(text), json_string_length(text));
+	conv_check_done(ph, c);
+}
+
+static struct phase *g_phase;
+
+static void sse_dispatch(struct conv *c)
+{
+	struct sse *s = &c->io->sse;
+	json_error_t jerr;
+	json_t *obj;
+
+	if (!strcmp(s->event, "token") || !strcmp(s->event, "message")) {
+		obj = json_loadb(s->data.ptr ? s->data.ptr : "", s->data.len, 0, &jerr);
+		if (!json_is_object(obj)) {
+			show(c, "event with bad JSON", s->data.ptr ? s->data.ptr : "", s->data.len);
+		} else if (!strcmp(s->event, "token")) {
+			on_token(c, obj);
+		} else {
+			on_message(g_phase, c, obj);
+		}
+		json_decref(obj);
+		return;
+	}
+	show(c, s->event[0] ? s->event : "event without name", s->data.ptr ? s->data.ptr : "",
+	     s->data.len);
+}
+
+/* Checks tags: mixed when another conversation's tag shows up in tokens or final text, or the
+ * tokens lack the conversation's own tag. */
+static void check_tags(struct conv *c)
+{
+	char own[TAG_ID_MAX], id[TAG_ID_MAX];
+	const struct text *parts[2] = {&c->io->tokens, &c->io->final};
+
+	tag_id(c->index, own, sizeof(own));
+	for (int k = 0; k < 2; k++) {
+		const char *p = parts[k]->ptr;
+		const char *end = p ? p + parts[k]->len : NULL;
+		bool found = false;
+
+		while (p && (p = next_tag(p, (size_t)(end - p), id, sizeof(id))) != NULL) {
+			if (!strcmp(id, own))
+				found = true;
+			else
+				c->mixed = true;
+		}
+		if (k == 0 && !found && c->n_tokens > 0)
+			c->mixed = true;
+		if (k == 1)
+			c->own_tag_in_final = found;
+	}
+	c->no_tokens = c->n_tokens == 0;
+	c->final_differs = c->io->tokens.len != c->io->final.len ||
+			   (c->io->tokens.len && memcmp(c->io->tokens.ptr, c->io->final.ptr, c->io->tokens.len));
+}
+
+static void conv_finish(struct phase *ph, struct conv *c, enum outcome outcome, const char *why)
+{
+	bool hold = ph->hold && outcome == OUT_COMPLETED && c->stream_open && c->io->ev.fd >= 0;
+
+	if (ended(c))
+		return;
+	c->outcome = outcome;
+	c->why = why;
+	if (outcome == OUT_COMPLETED) {
+		check_tags(c);
+		if (c->mixed && ph->mixed_shown++ < 3)
+			fprintf(stderr, "bench_llm: conversation %d mixed: tokens \"%.300s\" final \"%.300s\"\n",
+				c->index, c->io->tokens.ptr ? c->io->tokens.ptr : "",
+				c->io->final.ptr ? c->io->final.ptr : "");
+	} else if ((outcome == OUT_FAILED || outcome == OUT_TIMEOUT) && ph->failures_shown++ < 5) {
+		fprintf(stderr, "bench_llm: conversation %d lost: %s (state %d, post answered %d, "
+			"tokens %u, final %d, ctl status %d, events status %d)\n",
+			c->index, why ? why : "no final message before the timeout", (int)c->state,
+			c->post_answered, c->n_tokens, c->final_seen, c->io->ctl.status,
+			c->io->ev.status);
+	}
+	hconn_close(&c->io->ctl);
+	if (hold) {
+		c->state = CS_HELD;
+		ph->held++;
+	} else {
+		if (c->stream_open)
+			ph->open_streams--;
+		c->stream_open = false;
+		c->state = CS_DONE;
+		hconn_close(&c->io->ev);
+		ph->dead[ph->n_dead++] = c;
+	}
+	text_release(&c->io->ctl.body);
+	text_release(&c->io->sse.line);
+	text_release(&c->io->sse.data);
+	text_release(&c->io->tokens);
+	text_release(&c->io->final);
+	ph->active--;
+}
+
+/* Ends a held stream (see CS_HELD). */
+static void release_held(struct phase *ph, struct conv *c)
+{
+	hconn_close(&c->io->ev);
+	c->stream_open = false;
+	ph->open_streams--;
+	ph->held--;
+	c->state = CS_DONE;
+	ph->dead[ph->n_dead++] = c;
+}
+
+/* A held stream is readable: discard pings and the like; its end releases it. */
+static void drain_held(struct phase *ph, struct hconn *h)
+{
+	char sink[4096];
+
+	for (;;) {
+		ssize_t n = recv(h->fd, sink, sizeof(sink), 0);
+
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		release_held(ph, h->conv);
+		return;
+	}
+}
+
+static void bury(struct phase *ph)
+{
+	for (int i = 0; i < ph->n_dead; i++) {
+		free(ph->dead[i]->io);
+		ph->dead[i]->io = NULL;
+	}
+	ph->n_dead = 0;
+}
+
+/* The events stream ended: fine once the final message is in (the 202 may still be on its way),
+ * a loss otherwise. */
+static void events_ended(struct phase *ph, struct conv *c, const char *why)
+{
+	if (!c->final_seen) {
+		conv_finish(ph, c, OUT_FAILED, why);
+		return;
+	}
+	if (c->stream_open) {
+		c->stream_open = false;
+		ph->open_streams--;
+	}
+	hconn_close(&c->io->ev);
+}
+
+static void on_readable(struct phase *ph, struct hconn *h)
+{
+	struct conv *c = h->conv;
+	bool eof = false;
+	int rc;
+
+	for (;;) {
+		ssize_t n;
+
+		if (h->rlen == sizeof(h->rbuf))
+			break;
+		n = recv(h->fd, h->rbuf + h->rlen, sizeof(h->rbuf) - h->rlen, 0);
+		if (n > 0) {
+			h->rlen += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		eof = true;
+		break;
+	}
+	c->io->read_at = now_s();
+	do {
+		rc = hconn_decode(h, eof);
+		if (rc < 0) {
+			conv_finish(ph, c, OUT_FAILED, h->is_events ? "events stream not understood"
+								  : "answer not understood");
+			return;
+		}
+		if (ended(c))
+			return;
+		if (rc == 2) {	/* events stream opened */
+			c->stream_open = true;
+			ph->open_streams++;
+			if (ph->open_streams > ph->max_open) {
+				ph->max_open = ph->open_streams;
+				if (ph->open_streams == g_target_open ||
+				    now_s() - ph->last_max_sample >= 0.02)
+					sample_rss(ph, true);
+			}
+			conv_post(ph, c);
+			if (ended(c))
+				return;
+			continue;
+		}
+		if (rc == 1) {
+			if (h->is_events) {
+				events_ended(ph, c, h->status == 200 ? "events stream ended"
+								     : "events stream refused");
+				return;
+			}
+			on_ctl_answer(ph, c);
+			if (ended(c))
+				return;
+		}
+	} while (rc == 2);
+	if (eof && !ended(c)) {
+		if (h->is_events) {
+			events_ended(ph, c, "events stream closed by Loket");
+		} else if (!h->complete && h->wlen) {
+			conv_finish(ph, c, OUT_FAILED, "connection closed by Loket");
+		} else {
+			hconn_close(h);	/* a keep-alive connection closed between requests */
+		}
+	}
+}
+
+static void on_writable(struct phase *ph, struct hconn *h)
+{
+	struct conv *c = h->conv;
+
+	if (h->connecting) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+			conv_finish(ph, c, OUT_FAILED, "cannot connect to Loket");
+			return;
+		}
+		h->connecting = false;
+	}
+	while (h->woff < h->wlen) {
+		ssize_t n = send(h->fd, h->wbuf + h->woff, h->wlen - h->woff, MSG_NOSIGNAL);
+
+		if (n > 0) {
+			h->woff += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		conv_finish(ph, c, OUT_FAILED, "sending to Loket failed");
+		return;
+	}
+	watch(h, EPOLLIN, EPOLL_CTL_MOD);
+}
+
+static void on_event(struct phase *ph, struct hconn *h, uint32_t events)
+{
+	if (h->conv->state == CS_DONE)
+		return;
+	if (h->conv->state == CS_HELD) {
+		if (h->is_events && h->fd >= 0)
+			drain_held(ph, h);
+		return;
+	}
+	if (h->connecting || (events & EPOLLOUT)) {
+		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			on_writable(ph, h);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+		on_readable(ph, h);
+}
+
+static int compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double pct(const double *v, size_t n, double p)
+{
+	if (n == 0)
+		return 0.0;
+	return v[(size_t)(p / 100.0 * (double)(n - 1) + 0.5)];
+}
+
+static void print_pcts(const char *label, double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), compare_double);
+	if (n == 0) {
+		printf("%s: no samples\n", label);
+		return;
+	}
+	printf("%s: p50 %.2f p90 %.2f p99 %.2f max %.2f (n=%zu, min %.2f)\n", label, pct(v, n, 50),
+	       pct(v, n, 90), pct(v, n, 99), v[n - 1], n, v[0]);
+}
+
+static void resolve_pid(double until)
+{
+	while (g_opt.loket_pid <= 0 && g_opt.loket_pid_file) {
+		FILE *f = fopen(g_opt.loket_pid_file, "r");
+		long pid = 0;
+
+		if (f) {
+			if (fscanf(f, "%ld", &pid) == 1 && pid > 0)
+				g_opt.loket_pid = pid;
+			fclose(f);
+		}
+		if (g_opt.loket_pid > 0 || now_s() > until)
+			break;
+		usleep(50000);
+	}
+}
+
+/* A blocking GET; returns the status or -1. */
+static int http_status(const char *path)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_opt.loket_port)};
+	struct timeval tv = {2, 0};
+	char req[256], resp[64];
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int status = -1;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (inet_pton(AF_INET, g_opt.loket_host, &addr.sin_addr) != 1 ||
+	    connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
+		goto out;
+	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n", path,
+		     g_opt.loket_host, g_opt.loket_port);
+	if (send_all(fd, req, (size_t)n))
+		goto out;
+	n = recv(fd, resp, sizeof(resp) - 1, 0);
+	if (n >= 12) {
+		char rest[4096];
+
+		resp[n] = '\0';
+		if (!strncmp(resp, "HTTP/1.", 7))
+			status = (int)strtol(resp + 9, NULL, 10);
+		for (int i = 0; i < 16 && recv(fd, rest, sizeof(rest), 0) > 0; i++)
+			;	/* drain, so closing does not reset the connection */
+	}
+out:
+	close(fd);
+	return status;
+}
+
+/* Runs one phase; returns the number of conversations lost or mixed. */
+static int run_phase(int number, int n, int concurrency)
+{
+	struct phase ph = {.n = n, .concurrency = concurrency};
+	struct epoll_event events[512];
+	size_t n_added = 0, n_fake = 0, n_ttft = 0, n_before = 0, n_whole = 0;
+	double *added, *fake_ttft, *ttft, *before, *whole;
+	int completed = 0, no_llm = 0, timeouts = 0, failed = 0, mixed = 0, no_tokens = 0;
+	int final_untagged = 0, final_differs = 0;
+	double began, took;
+	int held_at_end;
+	char shape[64];
+
+	ph.convs = xcalloc_or_die((size_t)n, sizeof(*ph.convs));
+	ph.dead = xcalloc_or_die((size_t)n, sizeof(*ph.dead));
+	for (int i = 0; i < n; i++)
+		ph.convs[i].index = g_next_index++;
+	g_phase = &ph;
+	g_target_open = concurrency < n ? concurrency : n;
+	ph.hold = concurrency >= n && n > 1;
+	if (g_opt.tokens)
+		snprintf(shape, sizeof(shape), "%d chunks", g_opt.tokens);
+	else
+		snprintf(shape, sizeof(shape), "a chunk per word of one sentence");
+	printf("== phase %d: %d conversations, %d at a time; the fake streams %s, the first after "
+	       "%.1f ms, then every %.1f ms\n",
+	       number, n, concurrency, shape, g_opt.first_token_ms, g_opt.token_delay_ms);
+	fflush(stdout);
+	began = now_s();
+	sample_rss(&ph, false);
+	while (ph.next < n || ph.active > 0) {
+		double t;
+		int ready;
+
+		while (ph.active < concurrency && ph.next < n)
+			conv_start(&ph, &ph.convs[ph.next++]);
+		ready = epoll_wait(g_epoll, events, 512, 20);
+		if (ready < 0 && errno != EINTR)
+			die("epoll_wait: %s", strerror(errno));
+		for (int i = 0; i < ready; i++) {
+			struct hconn *h = events[i].data.ptr;
+
+			/* A conversation that ended earlier in this batch keeps its hconns until
+			 * bury() below, so on_event() can look at it and skip it. */
+			on_event(&ph, h, events[i].events);
+		}
+		t = now_s();
+		for (int i = 0; i < ph.next; i++)
+			if (!ended(&ph.convs[i]) && t > ph.convs[i].deadline)
+				conv_finish(&ph, &ph.convs[i], OUT_TIMEOUT, NULL);
+		bury(&ph);
+		if (t - ph.last_sample >= RSS_SAMPLE_S)
+			sample_rss(&ph, false);
+	}
+	took = now_s() - began;
+	sample_rss(&ph, ph.open_streams >= ph.max_open);
+	held_at_end = ph.held;
+	for (int i = 0; i < n; i++)
+		if (ph.convs[i].state == CS_HELD)
+			release_held(&ph, &ph.convs[i]);
+	bury(&ph);
+
+	added = xcalloc_or_die((size_t)n, sizeof(double));
+	fake_ttft = xcalloc_or_die((size_t)n, sizeof(double));
+	ttft = xcalloc_or_die((size_t)n, sizeof(double));
+	before = xcalloc_or_die((size_t)n, sizeof(double));
+	whole = xcalloc_or_die((size_t)n, sizeof(double));
+	for (int i = 0; i < n; i++) {
+		struct conv *c = &ph.convs[i];
+		struct fake_timing ft;
+
+		pthread_mutex_lock(&g_timing_lock);
+		ft = g_timing[c->index];
+		pthread_mutex_unlock(&g_timing_lock);
+		switch (c->outcome) {
+		case OUT_COMPLETED: completed++; break;
+		case OUT_NO_LLM: no_llm++; break;
+		case OUT_TIMEOUT: timeouts++; break;
+		default: failed++; break;
+		}
+		if (c->outcome != OUT_COMPLETED)
+			continue;
+		mixed += c->mixed;
+		no_tokens += c->no_tokens;
+		final_untagged += !c->own_tag_in_final;
+		final_differs += c->final_differs;
+		if (c->n_tokens && ft.first_token_at > 0.0)
+			added[n_added++] = (c->first_token_at - ft.first_token_at) * 1000.0;
+		if (ft.first_token_at > 0.0 && ft.request_at > 0.0)
+			fake_ttft[n_fake++] = (ft.first_token_at - ft.request_at) * 1000.0;
+		if (c->n_tokens)
+			ttft[n_ttft++] = (c->first_token_at - c->post_at) * 1000.0;
+		if (ft.request_at > 0.0)
+			before[n_before++] = (ft.request_at - c->post_at) * 1000.0;
+		whole[n_whole++] = (c->final_at - c->post_at) * 1000.0;
+	}
+
+	printf("conversations %d in %.2f s: completed %d, lost %d (timeout %d, failed %d), mixed %d; "
+	       "answered without LLM (200) %d\n",
+	       n, took, completed, timeouts + failed, timeouts, failed, mixed, no_llm);
+	printf("completed without any token event %d; final text without its own tag %d; "
+	       "final text != streamed tokens %d\n",
+	       no_tokens, final_untagged, final_differs);
+	print_pcts("llm added latency (ms)", added, n_added);
+	print_pcts("fake server TTFT (ms)", fake_ttft, n_fake);
+	print_pcts("client TTFT, POST to first token (ms)", ttft, n_ttft);
+	print_pcts("Loket before the model, POST to fake request (ms)", before, n_before);
+	print_pcts("whole answer, POST to final message (ms)", whole, n_whole);
+	if (g_opt.loket_pid > 0) {
+		long hwm = read_proc_kb(g_opt.loket_pid, "VmHWM");
+
+		printf("loket RSS: %.1f MB with %d streams open; max sampled %.1f MB; peak (VmHWM) %.1f MB\n",
+		       ph.rss_at_max_kb / 1024.0, ph.rss_at_max_open, ph.rss_max_kb / 1024.0,
+		       hwm / 1024.0);
+		if (concurrency > 1)
+			printf("%d concurrent streams: completed %d, lost %d, mixed %d; loket RSS peak %.1f MB\n",
+			       g_target_open, completed, timeouts + failed, mixed, hwm / 1024.0);
+	} else if (concurrency > 1) {
+		printf("%d concurrent streams: completed %d, lost %d, mixed %d (most streams open at once %d)\n",
+		       g_target_open, completed, timeouts + failed, mixed, ph.max_open);
+	}
+	if (ph.hold)
+		printf("events streams still open when the last conversation ended: %d of %d\n",
+		       held_at_end, n);
+	fflush(stdout);
+	free(added);
+	free(fake_ttft);
+	free(ttft);
+	free(before);
+	free(whole);
+	free(ph.convs);
+	free(ph.dead);
+	g_phase = NULL;
+	return timeouts + failed + mixed + no_llm;
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int port, bad = 0;
+
+	parse_options(argc, argv);
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+	g_timing = xcalloc_or_die(MAX_CONVERSATIONS, sizeof(*g_timing));
+
+	if (g_opt.serve_only) {
+		sigset_t set;
+		int sig;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
+		port = fake_start(g_opt.fake_port);
+		printf("fake LLM server on http://127.0.0.1:%d/v1 (model %s); stop with SIGINT or SIGTERM\n",
+		       port, g_opt.model);
+		fflush(stdout);
+		sigwait(&set, &sig);
+		fake_print_stats();
+		return 0;
+	}
+
+	port = fake_start(g_opt.fake_port);
+	printf("fake LLM server on http://127.0.0.1:%d/v1; Loket at http://%s:%d\n", port,
+	       g_opt.loket_host, g_opt.loket_port);
+	fflush(stdout);
+	{
+		double until = now_s() + g_opt.wait_s;
+
+		while (http_status("/healthz") != 200) {
+			if (now_s() > until)
+				die("Loket did not answer GET /healthz with 200 within %.0f s", g_opt.wait_s);
+			usleep(100000);
+		}
+		resolve_pid(until);
+	}
+	g_epoll = epoll_create1(EPOLL_CLOEXEC);
+	if (g_epoll < 0)
+		die("epoll_create1: %s", strerror(errno));
+	for (int i = 0; i < g_opt.n_phases; i++)
+		bad += run_phase(i + 1, g_opt.conversations[i], g_opt.concurrency[i]);
+	fake_print_stats();
+	close(g_epoll);
+	free(g_timing);
+	return bad ? 3 : 0;
+}
