@@ -40,7 +40,7 @@ struct answer_job {
 	json_t *fallback;          /* extractive messages */
 	json_t *history;
 	size_t docs[MAX_PASSAGES]; /* passages given to the model */
-	char *texts[MAX_PASSAGES];
+	char *texts[MAX_PASSAGES]; /* what the check compares with: title and text */
 	size_t n_docs;
 	uint64_t t_start, deadline;
 	int first_token_seen;
@@ -204,15 +204,19 @@ static void on_model_done(void *ud, int rc, const struct llm_completion *res,
 	job_finish(j, msgs);
 }
 
-/* The passage as the model reads it: the entry's question or title, then
- * its answer. */
+static const char *entry_title(const struct kb_entry *e)
+{
+	return e->question && *e->question ? e->question : e->title ? e->title : "";
+}
+
+/* What the check compares the answer with: the passage's title (the model
+ * sees it too) and its text as the model got it. */
 static char *passage_text(const struct kb_entry *e)
 {
 	struct buf b;
 
-	buf_init(&b, PASSAGE_TEXT_MAX + 512);
-	if (e->question && *e->question)
-		buf_addf(&b, "%s\n", e->question);
+	buf_init(&b, PASSAGE_TEXT_MAX + 1024);
+	buf_addf(&b, "%s\n", entry_title(e));
 	buf_add(&b, e->answer, strlen(e->answer) > PASSAGE_TEXT_MAX ? PASSAGE_TEXT_MAX
 								     : strlen(e->answer));
 	return buf_detach(&b, NULL);
@@ -250,12 +254,19 @@ static void ask_model(struct answer_job *j)
 
 		if (!e)
 			continue;
+		if (llm_prompt_injection(e->answer) || llm_prompt_injection(entry_title(e))) {
+			fprintf(stderr, "loket: llm: knowledge-base entry '%s' addresses a language model; "
+					"not given to the model\n", e->id);
+			continue;
+		}
 		j->docs[j->n_docs] = j->res.hits[i].doc;
 		j->texts[j->n_docs] = passage_text(e);
-		passages[j->n_docs] = (struct llm_passage){e->question && *e->question ? e->question
-										  : e->title,
-							   j->texts[j->n_docs]};
+		passages[j->n_docs] = (struct llm_passage){entry_title(e), e->answer};
 		j->n_docs++;
+	}
+	if (!j->n_docs) {
+		finish_extractive(j);
+		return;
 	}
 	json_array_foreach(j->history, i, t) {
 		if (n_turns == sizeof(turns) / sizeof(turns[0]))

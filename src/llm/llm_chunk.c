@@ -14,13 +14,13 @@
 #include <string.h>
 
 #define LLM_COMPLETION_DEFAULT_MAX ((size_t)1 << 20)
-#define LLM_EMBED_BODY_MAX ((size_t)64 << 20)
+#define LLM_EMBED_BODY_MAX         ((size_t)64 << 20)
 /* A stream index past this is nonsense, not a call we could hold. */
 #define LLM_TOOL_INDEX_MAX 1024
 
 struct llm_tool_call_acc {
-	long index;     /* the stream's "index"; -1 when none was given */
-	char *id;       /* NULL until the server gives one */
+	long index; /* the stream's "index"; -1 when none was given */
+	char *id;   /* NULL until the server gives one */
 	struct buf name;
 	struct buf args;
 };
@@ -99,8 +99,8 @@ static int llm_chunk_check_error(const json_t *root, long status, struct llm_err
 
 	if (!llm_error_from_json(e, root, status))
 		return 0;
-	return lk_err_set(err, LK_EREMOTE, "LLM server error (%s): %s", llm_error_kind_name(e->kind),
-			  e->message);
+	return lk_err_set(err, LK_EREMOTE, "LLM server error (%s): %s",
+			  llm_error_kind_name(e->kind), e->message);
 }
 
 static void llm_chunk_usage_count(long *dst, const json_t *v)
@@ -149,7 +149,7 @@ static int llm_chunk_add_content(struct llm_completion *c, const json_t *v, llm_
 	int rc = llm_chunk_opt_string(v, &s, &n, "content", err);
 
 	if (rc <= 0 || !n)
-		return rc;
+		return rc < 0 ? rc : 0;
 	if (buf_add(&c->content, s, n))
 		return lk_err_set(err, LK_ETOOBIG, "chat completion: content longer than %zu bytes",
 				  c->content.max);
@@ -170,7 +170,7 @@ static int llm_chunk_add_reasoning(struct llm_completion *c, const json_t *msg, 
 		v = json_object_get(msg, "reasoning"); /* newer vLLM, Ollama /v1 */
 	rc = llm_chunk_opt_string(v, &s, &n, "reasoning_content", err);
 	if (rc <= 0 || !n)
-		return rc;
+		return rc < 0 ? rc : 0;
 	if (buf_add(&c->reasoning, s, n))
 		c->reasoning_truncated = 1;
 	return 0;
@@ -233,8 +233,9 @@ static int llm_chunk_add_args(struct llm_tool_call_acc *a, const json_t *v, stru
 			rc = LK_ETOOBIG;
 		free(text);
 	} else {
-		return lk_err_set(err, LK_EPARSE,
-				  "chat completion: tool call arguments are neither text nor an object");
+		return lk_err_set(
+			err, LK_EPARSE,
+			"chat completion: tool call arguments are neither text nor an object");
 	}
 	if (rc)
 		return lk_err_set(err, LK_ETOOBIG,
@@ -284,12 +285,14 @@ static int llm_chunk_tool_call(struct llm_completion *c, const json_t *frag, int
 		return lk_err_set(err, LK_EPARSE, "chat completion: a tool call is not an object");
 	jindex = json_object_get(frag, "index");
 	if (json_is_integer(jindex)) {
-		if (json_integer_value(jindex) < 0 || json_integer_value(jindex) > LLM_TOOL_INDEX_MAX)
+		if (json_integer_value(jindex) < 0 ||
+		    json_integer_value(jindex) > LLM_TOOL_INDEX_MAX)
 			return lk_err_set(err, LK_EPARSE, "chat completion: tool call index %lld",
 					  (long long)json_integer_value(jindex));
 		index = (long)json_integer_value(jindex);
 	} else if (jindex && !json_is_null(jindex)) {
-		return lk_err_set(err, LK_EPARSE, "chat completion: tool call index is not a number");
+		return lk_err_set(err, LK_EPARSE,
+				  "chat completion: tool call index is not a number");
 	}
 	jid = json_object_get(frag, "id");
 	rc = llm_chunk_opt_string(jid, &id, &id_len, "tool call id", err);
@@ -298,13 +301,15 @@ static int llm_chunk_tool_call(struct llm_completion *c, const json_t *frag, int
 	if (!id_len)
 		id = NULL;
 	else if (id_len > LLM_TOOL_ID_MAX || strlen(id) != id_len)
-		return lk_err_set(err, LK_EPARSE, "chat completion: tool call id too long or has NUL");
+		return lk_err_set(err, LK_EPARSE,
+				  "chat completion: tool call id too long or has NUL");
 	fn = json_object_get(frag, "function");
 	if (json_is_object(fn)) {
 		jname = json_object_get(fn, "name");
 		jargs = json_object_get(fn, "arguments");
 	} else if (fn && !json_is_null(fn)) {
-		return lk_err_set(err, LK_EPARSE, "chat completion: tool call function is not an object");
+		return lk_err_set(err, LK_EPARSE,
+				  "chat completion: tool call function is not an object");
 	}
 	rc = llm_chunk_opt_string(jname, &name, &name_len, "tool call name", err);
 	if (rc < 0)
@@ -319,7 +324,8 @@ static int llm_chunk_tool_call(struct llm_completion *c, const json_t *frag, int
 	if (id && !a->id)
 		a->id = xstrndup(id, id_len);
 	if (name_len && !a->name.len && buf_add(&a->name, name, name_len))
-		return lk_err_set(err, LK_ETOOBIG, "chat completion: tool name longer than %d bytes",
+		return lk_err_set(err, LK_ETOOBIG,
+				  "chat completion: tool name longer than %d bytes",
 				  LLM_TOOL_NAME_MAX);
 	return llm_chunk_add_args(a, jargs, err);
 }
@@ -376,7 +382,8 @@ static int llm_chunk_apply(struct llm_completion *c, const json_t *root, llm_del
 		int rc;
 
 		if (!json_is_object(choice))
-			return lk_err_set(err, LK_EPARSE, "chat completion chunk: a choice is not an object");
+			return lk_err_set(err, LK_EPARSE,
+					  "chat completion chunk: a choice is not an object");
 		jindex = json_object_get(choice, "index");
 		if (json_is_integer(jindex) ? json_integer_value(jindex) != 0 : i != 0)
 			continue; /* only the first choice (n = 1) is kept */
@@ -386,7 +393,8 @@ static int llm_chunk_apply(struct llm_completion *c, const json_t *root, llm_del
 			if (rc)
 				return rc;
 		} else if (delta && !json_is_null(delta)) {
-			return lk_err_set(err, LK_EPARSE, "chat completion chunk: delta is not an object");
+			return lk_err_set(err, LK_EPARSE,
+					  "chat completion chunk: delta is not an object");
 		}
 		rc = llm_chunk_finish_reason(c, json_object_get(choice, "finish_reason"), err);
 		if (rc)
@@ -401,7 +409,8 @@ static int llm_chunk_is_space(char ch)
 }
 
 int llm_completion_feed_chunk(struct llm_completion *c, const char *data, size_t len,
-			      llm_delta_fn on_delta, void *ud, struct llm_error *lerr, struct lk_err *err)
+			      llm_delta_fn on_delta, void *ud, struct llm_error *lerr,
+			      struct lk_err *err)
 {
 	json_t *root = NULL;
 	int rc = 0;
@@ -461,8 +470,8 @@ int llm_completion_feed_event(struct llm_completion *c, const char *event, const
 		if (!llm_error_copy_text(e->message, sizeof(e->message), data, len))
 			snprintf(e->message, sizeof(e->message), "error event without text");
 	}
-	return lk_err_set(err, LK_EREMOTE, "LLM server error (%s): %s", llm_error_kind_name(e->kind),
-			  e->message);
+	return lk_err_set(err, LK_EREMOTE, "LLM server error (%s): %s",
+			  llm_error_kind_name(e->kind), e->message);
 }
 
 /* --- whole bodies --- */
@@ -493,7 +502,8 @@ static int llm_chunk_body(struct llm_completion *c, const json_t *root, struct l
 		rc = llm_chunk_message(c, json_object_get(root, "message"), err);
 		if (!rc)
 			rc = llm_chunk_finish_reason(c, json_object_get(root, "done_reason"), err);
-		llm_chunk_usage_count(&c->prompt_tokens, json_object_get(root, "prompt_eval_count"));
+		llm_chunk_usage_count(&c->prompt_tokens,
+				      json_object_get(root, "prompt_eval_count"));
 		llm_chunk_usage_count(&c->completion_tokens, json_object_get(root, "eval_count"));
 		return rc;
 	}
@@ -503,7 +513,8 @@ static int llm_chunk_body(struct llm_completion *c, const json_t *root, struct l
 		const json_t *jindex = json_object_get(ch, "index");
 
 		if (!json_is_object(ch))
-			return lk_err_set(err, LK_EPARSE, "chat completion: a choice is not an object");
+			return lk_err_set(err, LK_EPARSE,
+					  "chat completion: a choice is not an object");
 		if (json_is_integer(jindex) ? json_integer_value(jindex) == 0 : i == 0) {
 			choice = ch;
 			break;
@@ -526,8 +537,8 @@ int llm_completion_parse_body(struct llm_completion *c, const char *body, size_t
 
 	if (c->finished)
 		return lk_err_set(err, LK_EINVAL, "chat completion: body parsed after finish");
-	root = llm_chunk_load(body ? body : "", body ? len : 0, LLM_CHUNK_MAX, "chat completion", &rc,
-			      err);
+	root = llm_chunk_load(body ? body : "", body ? len : 0, LLM_CHUNK_MAX, "chat completion",
+			      &rc, err);
 	if (!root)
 		return rc;
 	rc = llm_chunk_check_error(root, 0, lerr, err);
@@ -564,14 +575,15 @@ static int llm_chunk_build_call(struct llm_tool_call_acc *a, size_t n, json_t *a
 	parsed = json_loadb(args, args_len, 0, &jerr);
 	if (!json_is_object(parsed)) {
 		json_decref(parsed);
-		return lk_err_set(err, LK_EPARSE, "tool call '%s': arguments are not a JSON object%s%s",
+		return lk_err_set(err, LK_EPARSE,
+				  "tool call '%s': arguments are not a JSON object%s%s",
 				  a->name.ptr, parsed ? "" : ": ", parsed ? "" : jerr.text);
 	}
 	json_decref(parsed);
 	snprintf(idbuf, sizeof(idbuf), "call_%zu", n);
-	call = json_pack("{s:s, s:s, s:{s:s#, s:s#}}", "id", a->id ? a->id : idbuf, "type", "function",
-			 "function", "name", a->name.ptr, (int)a->name.len, "arguments", args,
-			 (int)args_len);
+	call = json_pack("{s:s, s:s, s:{s:s#, s:s#}}", "id", a->id ? a->id : idbuf, "type",
+			 "function", "function", "name", a->name.ptr, (int)a->name.len, "arguments",
+			 args, (int)args_len);
 	if (!call)
 		return lk_err_set(err, LK_EPARSE, "tool call '%s': not valid UTF-8", a->name.ptr);
 	json_array_append_new(arr, call);
@@ -598,7 +610,8 @@ int llm_completion_finish(struct llm_completion *c, struct lk_err *err)
 	if (rc) {
 		json_decref(arr);
 		c->finish_rc = rc;
-		llm_error_copy_text(c->finish_msg, sizeof(c->finish_msg), local.msg, strlen(local.msg));
+		llm_error_copy_text(c->finish_msg, sizeof(c->finish_msg), local.msg,
+				    strlen(local.msg));
 		return lk_err_set(err, rc, "%s", local.msg);
 	}
 	c->tool_calls = arr;
@@ -618,12 +631,13 @@ static int llm_chunk_embedding_row(const json_t *emb, float *row, size_t dim, si
 		double x;
 
 		if (!json_is_number(v))
-			return lk_err_set(err, LK_EPARSE, "embeddings: value %zu of row %zu is not a number",
-					  j, idx);
+			return lk_err_set(err, LK_EPARSE,
+					  "embeddings: value %zu of row %zu is not a number", j,
+					  idx);
 		x = json_number_value(v);
 		if (!isfinite(x) || fabs(x) > FLT_MAX)
-			return lk_err_set(err, LK_EPARSE, "embeddings: value %zu of row %zu out of range",
-					  j, idx);
+			return lk_err_set(err, LK_EPARSE,
+					  "embeddings: value %zu of row %zu out of range", j, idx);
 		if (j < dim)
 			row[j] = (float)x;
 	}
@@ -655,8 +669,8 @@ static const json_t *llm_chunk_embedding_of(const json_t *row, int objects, size
 		return NULL;
 	}
 	if (!json_is_array(emb)) {
-		lk_err_set(err, LK_EPARSE, "embeddings: data[%zu] embedding is not an array of numbers",
-			   i);
+		lk_err_set(err, LK_EPARSE,
+			   "embeddings: data[%zu] embedding is not an array of numbers", i);
 		return NULL;
 	}
 	*idx = (size_t)index;
@@ -676,10 +690,10 @@ int llm_parse_embeddings(const char *body, size_t len, size_t n_expected, float 
 	*vecs = NULL;
 	*dim = 0;
 	if (!n_expected || n_expected > LLM_EMBED_INPUTS_MAX)
-		return lk_err_set(err, LK_EINVAL, "embeddings: %zu inputs (1 to %d allowed)", n_expected,
-				  LLM_EMBED_INPUTS_MAX);
-	root = llm_chunk_load(body ? body : "", body ? len : 0, LLM_EMBED_BODY_MAX, "embeddings", &rc,
-			      err);
+		return lk_err_set(err, LK_EINVAL, "embeddings: %zu inputs (1 to %d allowed)",
+				  n_expected, LLM_EMBED_INPUTS_MAX);
+	root = llm_chunk_load(body ? body : "", body ? len : 0, LLM_EMBED_BODY_MAX, "embeddings",
+			      &rc, err);
 	if (!root)
 		return rc;
 	rc = llm_chunk_check_error(root, 0, lerr, err);
@@ -716,13 +730,15 @@ int llm_parse_embeddings(const char *body, size_t len, size_t n_expected, float 
 		if (!i)
 			d = json_array_size(emb);
 		if (!d || d > LLM_EMBED_DIM_MAX) {
-			rc = lk_err_set(err, LK_EPARSE, "embeddings: dimension %zu (1 to %d allowed)", d,
+			rc = lk_err_set(err, LK_EPARSE,
+					"embeddings: dimension %zu (1 to %d allowed)", d,
 					LLM_EMBED_DIM_MAX);
 			goto out;
 		}
 		if (json_array_size(emb) != d) {
-			rc = lk_err_set(err, LK_EPARSE, "embeddings: data[%zu] has dimension %zu, not %zu",
-					i, json_array_size(emb), d);
+			rc = lk_err_set(err, LK_EPARSE,
+					"embeddings: data[%zu] has dimension %zu, not %zu", i,
+					json_array_size(emb), d);
 			goto out;
 		}
 	}
@@ -784,7 +800,8 @@ int llm_parse_models(const char *body, size_t len, json_t **ids, struct llm_erro
 			rc = lk_err_set(err, LK_EPARSE, "models: entry %zu has no %s", i, key);
 			goto out;
 		}
-		json_array_append_new(arr, json_stringn(json_string_value(id), json_string_length(id)));
+		json_array_append_new(arr,
+				      json_stringn(json_string_value(id), json_string_length(id)));
 	}
 	*ids = arr;
 	arr = NULL;

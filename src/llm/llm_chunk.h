@@ -21,27 +21,28 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define LLM_TOOL_CALLS_MAX 16
-#define LLM_TOOL_ARGS_MAX ((size_t)64 << 10)  /* argument bytes of one tool call */
-#define LLM_TOOL_NAME_MAX 128                 /* bytes of a tool name */
-#define LLM_TOOL_ID_MAX 256                   /* bytes of a tool call id */
-#define LLM_CHUNK_MAX ((size_t)16 << 20)      /* one chunk or whole body */
-#define LLM_EMBED_DIM_MAX 8192
+#define LLM_TOOL_CALLS_MAX   16
+#define LLM_TOOL_ARGS_MAX    ((size_t)64 << 10) /* argument bytes of one tool call */
+#define LLM_TOOL_NAME_MAX    128                /* bytes of a tool name */
+#define LLM_TOOL_ID_MAX      256                /* bytes of a tool call id */
+#define LLM_CHUNK_MAX        ((size_t)16 << 20) /* one chunk or whole body */
+#define LLM_EMBED_DIM_MAX    8192
 #define LLM_EMBED_INPUTS_MAX 4096
-#define LLM_MODELS_MAX 4096
+#define LLM_MODELS_MAX       4096
 
 struct llm_tool_call_acc; /* private: one tool call being assembled */
 
 struct llm_completion {
 	struct buf content;   /* the assistant's text so far (bounded) */
-	struct buf reasoning; /* delta.reasoning_content if a server sends it (not shown to users) */
-	json_t *tool_calls;   /* after llm_completion_finish: [{"id","type":"function","function":
-			       * {"name","arguments":"<json text>"}}] or NULL; owned by c */
-	char finish_reason[24]; /* "" until given */
+	struct buf reasoning; /* delta.reasoning_content if sent (never shown to users) */
+	/* After llm_completion_finish: [{"id","type":"function","function":{"name",
+	 * "arguments":"<json text>"}}] or NULL; owned by c. */
+	json_t *tool_calls;
+	char finish_reason[24];                /* "" until given */
 	long prompt_tokens, completion_tokens; /* -1 when unknown */
-	int done;             /* "[DONE]" seen (or a whole body parsed) */
-	size_t chunks;        /* data events fed */
-	int reasoning_truncated; /* reasoning passed its bound; the rest was dropped */
+	int done;                              /* "[DONE]" seen (or a whole body parsed) */
+	size_t chunks;                         /* data events fed */
+	int reasoning_truncated;               /* reasoning passed its bound; the rest dropped */
 	/* private accumulation state for tool calls */
 	struct llm_tool_call_acc *acc;
 	size_t n_acc;
@@ -74,7 +75,8 @@ void llm_completion_release(struct llm_completion *c);
  * index 0 for parallel calls), or a second name for a call that has one,
  * starts a new call. Data after "[DONE]" is LK_EPARSE. */
 int llm_completion_feed_chunk(struct llm_completion *c, const char *data, size_t len,
-			      llm_delta_fn on_delta, void *ud, struct llm_error *lerr, struct lk_err *err);
+			      llm_delta_fn on_delta, void *ud, struct llm_error *lerr,
+			      struct lk_err *err);
 
 /* An SSE event as llm_sse delivers it: an event of type "error" (old
  * llama-server; the data is {"error":{..}} or the bare inner object, or

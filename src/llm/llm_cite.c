@@ -353,6 +353,9 @@ void llm_cite_check(const char *answer, const char *const *passages, size_t n,
 		return;
 	}
 	ns = split_sentences(answer, n, sv, MAX_SENTENCES, out);
+	/* text past the last sentence we can hold would go unchecked */
+	if (ns == MAX_SENTENCES && sv[ns - 1].end < alen)
+		fail(out, "unsupported", "the answer has more sentences than can be checked");
 	if (out->invalid)
 		fail(out, "invalid_citation", "a citation points at no given passage");
 	if (!out->n_cited)

@@ -67,12 +67,12 @@ static const struct {
 
 /* Phrases in a message (or type) that mean the prompt did not fit. */
 static const char *const llm_error_context_phrases[] = {
-	"context length",         /* vLLM/OpenAI: "maximum context length is 4096 tokens" */
-	"context_length",         /* "context_length_exceeded" */
-	"exceed_context_size",    /* llama-server type since PR #16486 */
-	"context size",           /* llama-server: "exceeds the available context size" */
+	"context length",      /* vLLM/OpenAI: "maximum context length is 4096 tokens" */
+	"context_length",      /* "context_length_exceeded" */
+	"exceed_context_size", /* llama-server type since PR #16486 */
+	"context size",        /* llama-server: "exceeds the available context size" */
 	"context window",
-	"maximum model length",   /* vLLM: "longer than the maximum model length of 4096" */
+	"maximum model length", /* vLLM: "longer than the maximum model length of 4096" */
 	"too many tokens",
 };
 
@@ -220,8 +220,8 @@ static int llm_error_mentions_context(const char *text)
 {
 	if (!text)
 		return 0;
-	for (size_t i = 0; i < sizeof(llm_error_context_phrases) / sizeof(llm_error_context_phrases[0]);
-	     i++) {
+	for (size_t i = 0;
+	     i < sizeof(llm_error_context_phrases) / sizeof(llm_error_context_phrases[0]); i++) {
 		if (strcasestr(text, llm_error_context_phrases[i]))
 			return 1;
 	}

@@ -33,10 +33,12 @@ enum llm_error_kind {
 
 struct llm_error {
 	enum llm_error_kind kind;
-	long http_status;  /* 0 when not from an HTTP status */
-	char type[48];     /* the server's own type string ("invalid_request_error", "BadRequestError") */
-	char message[256]; /* the server's message, truncated at a UTF-8 boundary, control chars removed */
-	int retryable;     /* 1 for RATE_LIMIT, UNAVAILABLE, SERVER, TIMEOUT, NETWORK */
+	long http_status; /* 0 when not from an HTTP status */
+	/* the server's own type string ("invalid_request_error", "BadRequestError") */
+	char type[48];
+	/* the server's message, truncated at a UTF-8 boundary, control chars removed */
+	char message[256];
+	int retryable; /* 1 for RATE_LIMIT, UNAVAILABLE, SERVER, TIMEOUT, NETWORK */
 };
 
 /* --- filling one --- */

@@ -3,8 +3,51 @@
  */
 #include "llm/llm_prompt.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
+#include <utf8proc.h>
+
+/* Phrases that address a language model rather than a citizen. */
+static const char injection_pattern[] =
+	"(?:ignore|disregard|forget|override)\\s+(?:all\\s+|any\\s+|the\\s+|your\\s+)*"
+	"(?:previous|prior|above|earlier|preceding|system)\\s+(?:instructions?|prompts?|rules|messages?)"
+	"|(?:negeer|vergeet|overschrijf)\\s+(?:alle\\s+|de\\s+|je\\s+|jouw\\s+|uw\\s+)*"
+	"(?:vorige|eerdere|bovenstaande|voorgaande)\\s+(?:instructies|opdrachten|regels|berichten)"
+	"|\\b(?:from\\s+now\\s+on\\s+you\\s+(?:are|will|must)|vanaf\\s+nu\\s+ben\\s+je)\\b"
+	"|\\b(?:system\\s*prompt|systeem\\s*prompt|new\\s+instructions|nieuwe\\s+instructies)\\b"
+	"|<\\|(?:im_start|im_end|system|user|assistant|eot_id|start_header_id)\\|>"
+	"|\\[/?INST\\]|<</?SYS>>|^\\s*#{2,}\\s*(?:instruction|system)";
+
+static pcre2_code *injection_re;
+static pthread_once_t injection_once = PTHREAD_ONCE_INIT;
+
+static void injection_compile(void)
+{
+	int code;
+	PCRE2_SIZE off;
+
+	injection_re = pcre2_compile((PCRE2_SPTR)injection_pattern, PCRE2_ZERO_TERMINATED,
+				     PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE |
+					     PCRE2_MATCH_INVALID_UTF,
+				     &code, &off, NULL);
+}
+
+int llm_prompt_injection(const char *text)
+{
+	pcre2_match_data *md;
+	int rc;
+
+	pthread_once(&injection_once, injection_compile);
+	if (!injection_re || !text)
+		return 0;
+	md = pcre2_match_data_create_from_pattern(injection_re, NULL);
+	rc = pcre2_match(injection_re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	return rc >= 0;
+}
 
 static const char *const markers[] = {"bronnen", "bron", "vraag", NULL};
 
@@ -38,17 +81,24 @@ void llm_prompt_sanitize(const char *in, size_t max, struct buf *out)
 {
 	size_t n = utf8_prefix(in, max);
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)in[i];
+	for (size_t i = 0; i < n;) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)in + i,
+						      (utf8proc_ssize_t)(n - i), &cp);
 
-		if (ch == '<' && is_marker(in + i + 1))
-			buf_adds(out, "\xE2\x80\xB9"); /* U+2039 */
-		else if (ch < 0x20 && ch != '\n' && ch != '\t')
-			buf_addc(out, ' ');
-		else if (ch == 0x7F)
+		if (k < 1) {
+			i++; /* invalid UTF-8 is dropped: jansson refuses it */
 			continue;
+		}
+		if (cp == '<' && is_marker(in + i + 1))
+			buf_adds(out, "\xE2\x80\xB9"); /* U+2039 */
+		else if (cp < 0x20 && cp != '\n' && cp != '\t')
+			buf_addc(out, ' ');
+		else if (cp == 0x7F || (cp >= 0x80 && cp < 0xA0))
+			; /* DEL and C1 controls are dropped */
 		else
-			buf_addc(out, (char)ch);
+			buf_add(out, in + i, (size_t)k);
+		i += (size_t)k;
 	}
 }
 

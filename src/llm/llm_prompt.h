@@ -48,6 +48,13 @@ json_t *llm_prompt_rag(const char *system_text, const struct llm_turn *history,
 		       size_t n_history, const struct llm_passage *passages, size_t n_passages,
 		       const char *question);
 
+/* 1 when text carries instructions meant for a language model ("ignore
+ * previous instructions", "negeer alle vorige instructies", "you are now",
+ * "system prompt", chat-template tokens such as "<|im_start|>"), in Dutch
+ * or English, any case. A knowledge-base passage that does is never given
+ * to the model. */
+int llm_prompt_injection(const char *text);
+
 /* Appends `in` (at most max bytes, cut at a character boundary) to out with
  * every "<" that starts one of the prompt's markers (bron, bronnen, vraag,
  * in any case, opening or closing) replaced by "‹", and control characters

@@ -171,8 +171,10 @@ int llm_sse_feed(struct llm_sse *p, const char *bytes, size_t n, llm_sse_event_f
 	size_t i = 0;
 
 	if (p->failed)
-		return lk_err_set(err, p->failed, "event stream: already failed (line or event "
-						   "longer than %zu bytes)", p->max_event);
+		return lk_err_set(err, p->failed,
+				  "event stream: already failed (line or event "
+				  "longer than %zu bytes)",
+				  p->max_event);
 	while (p->bom < 3 && i < n) {
 		int matched = p->bom;
 		int rc;

@@ -26,15 +26,15 @@
 /* Used when llm_sse_init() is given 0. */
 #define LLM_SSE_DEFAULT_MAX ((size_t)1 << 20)
 
-struct llm_sse {         /* not opaque: lives inside other structs; treat fields as private */
-	struct buf line; /* current line */
-	struct buf data; /* data of the event being built (lines joined with '\n') */
-	char event[32];  /* "event:" field of the event being built ("" if none) */
-	int cr;          /* last byte was '\r' (so a following '\n' is skipped) */
+struct llm_sse {          /* not opaque: lives inside other structs; treat fields as private */
+	struct buf line;  /* current line */
+	struct buf data;  /* data of the event being built (lines joined with '\n') */
+	char event[32];   /* "event:" field of the event being built ("" if none) */
+	int cr;           /* last byte was '\r' (so a following '\n' is skipped) */
 	size_t max_event; /* bytes */
-	size_t ndata;    /* data lines in the event being built */
-	int bom;         /* BOM bytes matched at the stream start; 3 once past it */
-	int failed;      /* sticky LK_ETOOBIG after an oversize line or event */
+	size_t ndata;     /* data lines in the event being built */
+	int bom;          /* BOM bytes matched at the stream start; 3 once past it */
+	int failed;       /* sticky LK_ETOOBIG after an oversize line or event */
 };
 
 /* Called once per complete event (a blank line ends it) with at least one

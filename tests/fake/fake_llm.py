@@ -369,11 +369,12 @@ def tool_calls_for(body, config, dialect):
 
 
 def split_fragments(text, n):
-    n = max(1, min(n, len(text))) if text else 1
-    size = int(math.ceil(len(text) / n)) if text else 0
+    """`text` in exactly min(n, len(text)) non-empty pieces of near-equal length."""
     if not text:
         return [""]
-    return [text[i:i + size] for i in range(0, len(text), size)]
+    n = max(1, min(n, len(text)))
+    bounds = [i * len(text) // n for i in range(n + 1)]
+    return [text[bounds[i]:bounds[i + 1]] for i in range(n)]
 
 
 # ---------------------------------------------------------------------------------------------
