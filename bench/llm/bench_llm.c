@@ -2,7 +2,7 @@
  * One process plays both ends around `loket serve`: an embedded fake OpenAI-compatible server
  * (a thread per connection) that streams a known answer word by word in llama-server's SSE chunk
  * format, and N clients of Loket (one epoll loop) that each create a conversation, open its
- * events stream, post a question carrying a unique "#tag:" and collect the streamed tokens and
+ * events stream, post a question carrying a unique "#tag<id>" and collect the streamed tokens and
  * the final bot message. Both ends stamp CLOCK_MONOTONIC, so their difference is the latency
  * Loket adds around the model. Prints completed/lost/mixed counts, latency percentiles and,
  * given Loket's pid, its RSS. Needs libc, pthreads and jansson only; never judges timings.
@@ -31,11 +31,16 @@
 
 #define MAX_CONVERSATIONS 100000	/* over all phases */
 #define MAX_PHASES 8
-#define TAG_PREFIX "#tag:"
-#define TAG_ID_PREFIX "lk"		/* tags are "#tag:lk" + the index in TAG_LETTERS letters */
-#define TAG_LETTERS 5			/* a-z, base 26: no digits, as Loket refuses answers with
-					 * numbers that are not in the passages */
-#define TAG_ID_MAX 32
+/* A conversation's tag: "#tag", "lk", its index in TAG_LETTERS letters (base 26), then 'z'
+ * padding up to TAG_ID_LEN letters. Letters only: Loket refuses an answer with a number that is
+ * not in the passages. One run of more than 64 letters with no colon: retrieval skips a word
+ * that long (text_token.h), whereas any unknown word, "tag" included, makes the demo bot
+ * answer "I don't know" without asking the model. */
+#define TAG_PREFIX "#tag"
+#define TAG_ID_PREFIX "lk"
+#define TAG_LETTERS 5
+#define TAG_ID_LEN 66			/* with "tag": 69 letters */
+#define TAG_ID_MAX 96
 
 #define FAKE_HEAD_MAX (16 * 1024)	/* request line + headers */
 #define FAKE_BODY_MAX (4 * 1024 * 1024)
@@ -164,7 +169,7 @@ static int send_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-/* Finds the next "#tag:<id>" in text[0..len); copies the id (letters and digits) to id and
+/* Finds the next "#tag<id>" in text[0..len); copies the id (letters and digits) to id and
  * returns the position after it, or NULL when there is none. */
 static const char *next_tag(const char *text, size_t len, char *id, size_t id_size)
 {
@@ -192,17 +197,20 @@ static const char *next_tag(const char *text, size_t len, char *id, size_t id_si
 	return NULL;
 }
 
-/* The tag id of conversation index: "lk" and TAG_LETTERS letters, e.g. 27 -> "lkaaabb". */
+/* The tag id of conversation index (see TAG_PREFIX), e.g. 27 -> "lkaaabbzzz...z". */
 static void tag_id(long index, char *out, size_t size)
 {
-	char letters[TAG_LETTERS + 1];
+	char id[TAG_ID_LEN + 1];
+	size_t plen = strlen(TAG_ID_PREFIX);
 
+	memcpy(id, TAG_ID_PREFIX, plen);
 	for (int i = TAG_LETTERS - 1; i >= 0; i--) {
-		letters[i] = (char)('a' + index % 26);
+		id[plen + (size_t)i] = (char)('a' + index % 26);
 		index /= 26;
 	}
-	letters[TAG_LETTERS] = '\0';
-	snprintf(out, size, "%s%s", TAG_ID_PREFIX, letters);
+	memset(id + plen + TAG_LETTERS, 'z', TAG_ID_LEN - plen - TAG_LETTERS);
+	id[TAG_ID_LEN] = '\0';
+	snprintf(out, size, "%s", id);
 }
 
 /* The conversation index of a tag id made by tag_id(), or -1. */
@@ -211,12 +219,13 @@ static long tag_index(const char *id)
 	size_t plen = strlen(TAG_ID_PREFIX);
 	long v = 0;
 
-	if (strncmp(id, TAG_ID_PREFIX, plen) != 0 || strlen(id) != plen + TAG_LETTERS)
+	if (strncmp(id, TAG_ID_PREFIX, plen) != 0 || strlen(id) != TAG_ID_LEN)
 		return -1;
-	for (const char *p = id + plen; *p; p++) {
-		if (*p < 'a' || *p > 'z')
+	for (size_t i = plen; i < TAG_ID_LEN; i++) {
+		if (id[i] < 'a' || id[i] > 'z' || (i >= plen + TAG_LETTERS && id[i] != 'z'))
 			return -1;
-		v = v * 26 + (*p - 'a');
+		if (i < plen + TAG_LETTERS)
+			v = v * 26 + (id[i] - 'a');
 	}
 	return v < MAX_CONVERSATIONS ? v : -1;
 }
@@ -302,7 +311,7 @@ static void usage(void)
 		"                         sentence, then the tag and \"[1]\")\n"
 		"  --token-delay-ms D     delay between chunks (default 10)\n"
 		"  --first-token-ms T     fake's time to first token (default: D)\n"
-		"  --question TEXT        question asked; \" #tag:lk<letters>\" is appended\n"
+		"  --question TEXT        question asked; \" #tag<id>\" is appended\n"
 		"  --model NAME           model id the fake reports (default fake-model)\n"
 		"  --timeout-s S          a conversation with no final message after S is lost (30)\n"
 		"  --wait-s S             wait up to S for Loket's /healthz (30)\n"
@@ -435,7 +444,8 @@ static void parse_options(int argc, char **argv)
  * after the conversation ended, both under g_timing_lock. */
 struct fake_timing {
 	double request_at;	/* the chat request was read completely */
-	double first_token_at;	/* send() of the first content chunk returned */
+	double first_token_at;	/* just before send() of the first content chunk */
+	double first_token_sent_at; /* that send() returned */
 	unsigned requests;
 };
 
@@ -539,7 +549,7 @@ static char *last_user_content(json_t *messages)
 }
 
 /* Builds the answer: the first sentence of source 1 (or, with --tokens K, K-2 words of its
- * passage, repeated as needed), then "#tag:<id>" when the prompt has one, then "[1]". */
+ * passage, repeated as needed), then "#tag<id>" when the prompt has one, then "[1]". */
 static void build_answer(struct answer *a, json_t *req, const char *raw, size_t raw_len)
 {
 	char *content = last_user_content(json_object_get(req, "messages"));
@@ -676,13 +686,15 @@ static char *chunk_json(const char *id, json_t *delta, const char *finish)
 	return s;
 }
 
-static void note_first_token(long tag, double at)
+static void note_first_token(long tag, double before_send, double after_send)
 {
 	if (tag < 0)
 		return;
 	pthread_mutex_lock(&g_timing_lock);
-	if (g_timing[tag].first_token_at == 0.0)
-		g_timing[tag].first_token_at = at;
+	if (g_timing[tag].first_token_at == 0.0) {
+		g_timing[tag].first_token_at = before_send;
+		g_timing[tag].first_token_sent_at = after_send;
+	}
 	pthread_mutex_unlock(&g_timing_lock);
 }
 
@@ -706,16 +718,18 @@ static int fake_stream(int fd, const struct answer *a, double start, bool usage,
 		return -1;
 	for (int i = 0; i < a->n; i++) {
 		char word[1024];
+		double before;
 
-		sleep_until(start + (g_opt.first_token_ms + i * g_opt.token_delay_ms) / 1000.0);
 		snprintf(word, sizeof(word), "%s%s", i ? " " : "", a->words[i]);
 		s = chunk_json(id, json_pack("{s:s}", "content", word), NULL);
+		sleep_until(start + (g_opt.first_token_ms + i * g_opt.token_delay_ms) / 1000.0);
+		before = now_s();
 		rc = send_sse(fd, s);
 		free(s);
 		if (rc)
 			return -1;
 		if (i == 0)
-			note_first_token(a->tag, now_s());
+			note_first_token(a->tag, before, now_s());
 	}
 	s = chunk_json(id, json_object(), "stop");
 	rc = send_sse(fd, s);
@@ -1035,7 +1049,7 @@ struct conv_io {
 };
 
 struct conv {
-	int index;		/* global: the tag is "#tag:lk<letters>" */
+	int index;		/* global: the tag is "#tag<id>", see tag_id() */
 	enum conv_state state;
 	enum outcome outcome;
 	struct conv_io *io;
@@ -1091,6 +1105,42 @@ static long read_proc_kb(long pid, const char *field)
 	}
 	fclose(f);
 	return kb;
+}
+
+/* User + system CPU seconds of pid (from /proc/PID/stat), or -1. */
+static double read_proc_cpu_s(long pid)
+{
+	char path[64], line[1024];
+	unsigned long utime = 0, stime = 0;
+	const char *p;
+	FILE *f;
+	int field = 2;	/* the field that ends with the ')' of the name */
+
+	if (pid <= 0)
+		return -1.0;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1.0;
+	p = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+	fclose(f);
+	if (!p)
+		return -1.0;
+	for (p++; *p && field < 14; p++)	/* fields 14 and 15: utime, stime */
+		if (*p == ' ')
+			field++;
+	if (sscanf(p, "%lu %lu", &utime, &stime) != 2)
+		return -1.0;
+	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
 }
 
 static void sample_rss(struct phase *ph, bool at_max_open)
@@ -1858,11 +1908,12 @@ static int run_phase(int number, int n, int concurrency)
 {
 	struct phase ph = {.n = n, .concurrency = concurrency};
 	struct epoll_event events[512];
-	size_t n_added = 0, n_fake = 0, n_ttft = 0, n_before = 0, n_whole = 0;
-	double *added, *fake_ttft, *ttft, *before, *whole;
+	size_t n_added = 0, n_added_after = 0, n_fake = 0, n_ttft = 0, n_before = 0, n_whole = 0;
+	double *added, *added_after, *fake_ttft, *ttft, *before, *whole;
+	double loket_cpu0 = read_proc_cpu_s(g_opt.loket_pid), self_cpu0 = self_cpu_s();
 	int completed = 0, no_llm = 0, timeouts = 0, failed = 0, mixed = 0, no_tokens = 0;
 	int final_untagged = 0, final_differs = 0;
-	double began, took;
+	double began, took, loket_cpu, self_cpu;
 	int held_at_end;
 	char shape[64];
 
@@ -1908,6 +1959,8 @@ static int run_phase(int number, int n, int concurrency)
 			sample_rss(&ph, false);
 	}
 	took = now_s() - began;
+	loket_cpu = read_proc_cpu_s(g_opt.loket_pid) - loket_cpu0;
+	self_cpu = self_cpu_s() - self_cpu0;
 	sample_rss(&ph, ph.open_streams >= ph.max_open);
 	held_at_end = ph.held;
 	for (int i = 0; i < n; i++)
@@ -1916,6 +1969,7 @@ static int run_phase(int number, int n, int concurrency)
 	bury(&ph);
 
 	added = xcalloc_or_die((size_t)n, sizeof(double));
+	added_after = xcalloc_or_die((size_t)n, sizeof(double));
 	fake_ttft = xcalloc_or_die((size_t)n, sizeof(double));
 	ttft = xcalloc_or_die((size_t)n, sizeof(double));
 	before = xcalloc_or_die((size_t)n, sizeof(double));
@@ -1939,8 +1993,10 @@ static int run_phase(int number, int n, int concurrency)
 		no_tokens += c->no_tokens;
 		final_untagged += !c->own_tag_in_final;
 		final_differs += c->final_differs;
-		if (c->n_tokens && ft.first_token_at > 0.0)
+		if (c->n_tokens && ft.first_token_at > 0.0) {
 			added[n_added++] = (c->first_token_at - ft.first_token_at) * 1000.0;
+			added_after[n_added_after++] = (c->first_token_at - ft.first_token_sent_at) * 1000.0;
+		}
 		if (ft.first_token_at > 0.0 && ft.request_at > 0.0)
 			fake_ttft[n_fake++] = (ft.first_token_at - ft.request_at) * 1000.0;
 		if (c->n_tokens)
@@ -1957,10 +2013,18 @@ static int run_phase(int number, int n, int concurrency)
 	       "final text != streamed tokens %d\n",
 	       no_tokens, final_untagged, final_differs);
 	print_pcts("llm added latency (ms)", added, n_added);
+	print_pcts("  the same from the fake's stamp after send() returned (ms)", added_after,
+		   n_added_after);
 	print_pcts("fake server TTFT (ms)", fake_ttft, n_fake);
 	print_pcts("client TTFT, POST to first token (ms)", ttft, n_ttft);
 	print_pcts("Loket before the model, POST to fake request (ms)", before, n_before);
 	print_pcts("whole answer, POST to final message (ms)", whole, n_whole);
+	if (loket_cpu0 >= 0)
+		printf("cpu: loket %.2f s, bench_llm (fake server and clients) %.2f s, in %.2f s on %ld "
+		       "cores\n", loket_cpu, self_cpu, took, sysconf(_SC_NPROCESSORS_ONLN));
+	else
+		printf("cpu: bench_llm (fake server and clients) %.2f s, in %.2f s on %ld cores\n",
+		       self_cpu, took, sysconf(_SC_NPROCESSORS_ONLN));
 	if (g_opt.loket_pid > 0) {
 		long hwm = read_proc_kb(g_opt.loket_pid, "VmHWM");
 
@@ -1979,6 +2043,7 @@ static int run_phase(int number, int n, int concurrency)
 		       held_at_end, n);
 	fflush(stdout);
 	free(added);
+	free(added_after);
 	free(fake_ttft);
 	free(ttft);
 	free(before);

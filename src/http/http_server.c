@@ -264,6 +264,24 @@ void http_deferred_complete(struct http_deferred *d, int status, json_t *body)
 	pthread_mutex_unlock(&d->p.mu);
 }
 
+int http_deferred_take(struct http_response *res)
+{
+	struct http_deferred *d = res->deferred;
+
+	pthread_mutex_lock(&d->p.mu);
+	if (!d->done) {
+		pthread_mutex_unlock(&d->p.mu);
+		return LK_EBUSY;
+	}
+	res->status = d->status;
+	res->json = d->body;
+	d->body = NULL;
+	pthread_mutex_unlock(&d->p.mu);
+	res->deferred = NULL;
+	http_deferred_release(d);
+	return 0;
+}
+
 void http_deferred_release(struct http_deferred *d)
 {
 	int last;

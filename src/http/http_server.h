@@ -84,6 +84,11 @@ struct http_response {
 	struct http_deferred *deferred;    /* set by http_response_defer() */
 };
 
+/* For callers that run a handler without a server (tests, fuzzing): when
+ * res->deferred is complete, moves its status and body into res and drops
+ * the server's reference. 0, or LK_EBUSY while it is not complete. */
+int http_deferred_take(struct http_response *res);
+
 /* Turns res into a deferred response. The returned handle belongs to the
  * caller, who must call http_deferred_complete() and then
  * http_deferred_release() exactly once each, from any thread. */

@@ -556,16 +556,30 @@ void kb_vectors_hybrid(const struct kb_vectors *kv, const struct kb_index *ix, c
 		f[i].rank_pref = pref ? pref : SIZE_MAX;
 	}
 	qsort(f, nf, sizeof(*f), cmp_fused);
+	/* The first hit is the one the more confident ranking puts first, so
+	 * fusion never answers worse than words alone (a weak embedding model
+	 * cannot turn a confident word match into "I don't know"), and the
+	 * confidence always belongs to the hit it is about. */
+	{
+		size_t lead = prefer_vec || !lex.n ? top[0].doc : lex.hits[0].doc;
+
+		for (size_t i = 0; i < nf; i++) {
+			if (f[i].doc == lead) {
+				struct fused keep = f[i];
+
+				memmove(&f[1], &f[0], i * sizeof(*f));
+				f[0] = keep;
+				break;
+			}
+		}
+		conf = prefer_vec || !lex.n ? calibrate(top[0].sim, min_similarity) : lex.confidence;
+	}
 	out->n = nf < KB_MAX_HITS ? nf : KB_MAX_HITS;
 	for (size_t i = 0; i < out->n; i++) {
 		out->hits[i].doc = f[i].doc;
 		out->hits[i].score = f[i].score;
 	}
-	/* The confidence is about the hit the bot would answer with. */
-	row0 = kb_vectors_get(kv, out->hits[0].doc);
-	conf = row0 ? calibrate(dot(q, row0, dim), min_similarity) : 0.0;
-	if (lex.n && lex.hits[0].doc == out->hits[0].doc && lex.confidence > conf)
-		conf = lex.confidence;
+	(void)row0;
 	out->confidence = conf;
 out:
 	free(q);

@@ -208,17 +208,8 @@ static int on_sse_event(void *ud, const char *event, const char *data, size_t le
 	struct lk_err err = {0};
 	int rc;
 
-	if (!strcmp(event, "error")) {
-		/* old llama-server: "error: {...}" as its own event type */
-		json_t *obj = json_loadb(data, len, 0, NULL);
-
-		if (!obj || !llm_error_from_inner_json(&k->stream_err, obj, 0))
-			llm_error_set(&k->stream_err, LLM_ERR_SERVER, "error event in the stream");
-		json_decref(obj);
-		k->stream_rc = LK_EREMOTE;
-		return LK_EREMOTE;
-	}
-	rc = llm_completion_feed_chunk(&k->comp, data, len, deliver_delta, k, &k->stream_err, &err);
+	rc = llm_completion_feed_event(&k->comp, event, data, len, deliver_delta, k, &k->stream_err,
+				       &err);
 	if (rc) {
 		if (rc != LK_EREMOTE)
 			llm_error_set(&k->stream_err, LLM_ERR_PROTOCOL, "%s", err.msg);

@@ -616,3 +616,45 @@ class ConfigTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class EmbeddingsTest(unittest.TestCase):
+    """With an embeddings backend, vectors are computed once at import, stored, and the
+    question is embedded for hybrid ranking before the model writes the answer."""
+
+    def test_vectors_at_import_and_hybrid_query(self):
+        fake = FakeLLM().start()
+        tmp = tempfile.mkdtemp(prefix="loket-llm-")
+        server = None
+        try:
+            extra = ("embeddings:\n  base_url: http://127.0.0.1:%d/v1\n  model: fake-embed\n"
+                     "  timeout_ms: 3000\n  batch: 32\n  min_similarity: 0.5\n" % fake.port)
+            server = LoketServer(bot=make_bot(tmp, fake.port, extra=extra)).start()
+            entries = server.healthz().json()["kb_entries"]
+            self.assertIn("%d new vector(s) computed" % entries, server.stderr_tail())
+            batches = [r for r in fake.call("GET", "/_requests")["requests"]
+                       if r["path"].endswith("/embeddings")]
+            self.assertEqual(len(batches), (entries + 31) // 32)
+            self.assertTrue(all(len(r["body"]["input"]) <= 32 for r in batches))
+            # a restart on the same database computes nothing again
+            server.restart()
+            self.assertIn("0 new vector(s) computed", server.stderr_tail(2000))
+            fake.reset()
+            conv = server.create_conversation(lang="nl")
+            response = server.post_message(conv, text=QUESTION)
+            self.assertEqual(response.status, 200, response)
+            paths = [r["path"] for r in fake.call("GET", "/_requests")["requests"]]
+            self.assertEqual(paths, ["/v1/embeddings", "/v1/chat/completions"], paths)
+            embedded = fake.call("GET", "/_requests")["requests"][0]["body"]["input"]
+            self.assertEqual(embedded, QUESTION)
+            self.assertIs(response.json()["messages"][0].get("generated"), True, response)
+            # embeddings down: ranking by words alone, the answer still comes
+            fake.control("loading")
+            response = server.post_message(conv, text=QUESTION)
+            self.assertEqual(response.status, 200, response)
+            self.assertEqual(response.json()["messages"][0]["kind"], "answer", response)
+        finally:
+            if server:
+                server.cleanup()
+            fake.stop()
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -3,7 +3,7 @@
 // the rest is the JSON body, parsed exactly as the server parses it, and
 // handled by the real engine on the demo bot with an in-memory store.
 // Checks: every response is a valid status, errors carry a code.
-// fuzz-sources: src/core/*.c src/text/*.c src/kb/*.c src/store/*.c src/conv/*.c src/http/http_api.c src/http/http_server.c src/http/http_router.c
+// fuzz-sources: src/core/*.c src/text/*.c src/kb/*.c src/store/*.c src/conv/*.c src/llm/*.c src/http/http_api.c src/http/http_server.c src/http/http_router.c
 // Run: tests/fuzz/run.sh 60 api   (needs libmicrohttpd, linked by run.sh)
 #include "http/http_api.h"
 #include "http/web_assets.h"
@@ -70,6 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (route->fn == api_routes[3].fn && !(data[0] & 0x10))
 		req.bearer = "wrong-token"; /* keep the conversation for later inputs */
 	route->fn(&ctx, &req, &res);
+	if (res.deferred && http_deferred_take(&res))
+		abort(); /* without a model every reply is complete at once */
 	if (res.status < 200 || res.status > 599)
 		abort();
 	if (res.status >= 400 && !json_object_get(json_object_get(res.json, "error"), "code"))
