@@ -153,9 +153,12 @@ static int open_models(struct runtime *rt, int quiet, struct lk_err *err)
 
 static void runtime_close(struct runtime *rt)
 {
-	/* the clients first: their last answers still use engine, index and store */
-	llm_client_free(rt->chat);
+	/* the clients first: their last answers still use engine, index and
+	 * store; embeddings before chat, as a ranked question may still ask the
+	 * model */
 	llm_client_free(rt->embed);
+	conv_engine_drain(rt->engine);
+	llm_client_free(rt->chat);
 	conv_engine_free(rt->engine);
 	kb_live_free(rt->kb);
 	store_close(rt->st);

@@ -23,7 +23,8 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
 fi
 ninja -C "$BUILD_DIR" loket bench/bench_llm >/dev/null
 
-# 500 streams need about 1,500 descriptors in Loket and in the bench.
+# 500 streams need about 1,500 descriptors in Loket and in the bench. dash and bash have -n/-H.
+# shellcheck disable=SC3045
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 mkdir -p bench/out
@@ -128,6 +129,11 @@ grep -E '^loket RSS:' "$TMP/bench.out" | tail -n 1
 kill "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=""
+# Sanitizer builds report leaks and errors when the server stops.
+if grep -qE 'Sanitizer|runtime error' "$TMP/server.log"; then
+    echo "== loket serve's log after it stopped: sanitizer reports"
+    grep -E 'Sanitizer|runtime error|SUMMARY' "$TMP/server.log" | head -n 20
+fi
 if [ "$BENCH_RC" -ne 0 ]; then
     echo "run.sh: bench_llm exited with $BENCH_RC (3: lost, mixed or unstreamed conversations)" >&2
 fi

@@ -9,6 +9,7 @@
 #include "conv/reply.h"
 #include "core/buf.h"
 #include "core/mem.h"
+#include "core/workq.h"
 #include "llm/llm_config.h"
 #include "llm/llm_error.h"
 
@@ -35,6 +36,7 @@ int conv_engine_new(struct conv_engine **out, const struct bot *bot, struct stor
 	e->st = st;
 	e->kb = kb;
 	e->events = conv_events_new();
+	e->work = workq_new(2);
 	for (int i = 0; i < LOCK_STRIPES; i++)
 		pthread_mutex_init(&e->stripes[i].mu, NULL);
 	*out = e;
@@ -45,6 +47,7 @@ void conv_engine_free(struct conv_engine *e)
 {
 	if (!e)
 		return;
+	workq_free(e->work); /* finishes every answer still queued */
 	for (int i = 0; i < LOCK_STRIPES; i++) {
 		struct pending *p, *next;
 
@@ -63,6 +66,12 @@ void conv_engine_use_llm(struct conv_engine *e, struct llm_client *chat,
 {
 	e->chat = chat;
 	e->embed = embed;
+}
+
+void conv_engine_drain(struct conv_engine *e)
+{
+	if (e)
+		workq_drain(e->work);
 }
 
 struct conv_events *conv_engine_events(struct conv_engine *e)

@@ -40,6 +40,11 @@ struct llm_client;
 void conv_engine_use_llm(struct conv_engine *e, struct llm_client *chat,
 			 struct llm_client *embed);
 
+/* Waits until no answer is being finished on the engine's workers (call
+ * after freeing the embeddings client and before freeing the chat client:
+ * a finishing answer may still ask the model). */
+void conv_engine_drain(struct conv_engine *e);
+
 /* The engine's live events (conv_events.h); borrowed. */
 struct conv_events *conv_engine_events(struct conv_engine *e);
 

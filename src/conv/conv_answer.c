@@ -5,7 +5,10 @@
  *            --(chat model: grounded prompt, streamed)--> draft
  *            --(llm_cite: citations and grounding checked)--> answer
  *
- * Every step runs in a callback on an llm_client thread. Whatever goes
+ * The network steps run as callbacks on the llm_client thread, which must
+ * stay free to pass on other streams' tokens; everything heavier (hybrid
+ * ranking, the check, the database write) is handed to the engine's worker
+ * pool (core/workq). Whatever goes
  * wrong (model down, slow, circuit open, an answer that fails the check)
  * ends in the extractive reply computed when the message arrived, within
  * the time budget; each such fallback is counted by its reason. Tokens go
@@ -16,6 +19,7 @@
 
 #include "core/buf.h"
 #include "core/mem.h"
+#include "core/workq.h"
 #include "kb/kb_vectors.h"
 #include "llm/llm_cite.h"
 #include "llm/llm_client.h"
@@ -46,6 +50,12 @@ struct answer_job {
 	int first_token_seen;
 	conv_done_fn done;
 	void *ud;
+	/* what a callback leaves for the worker that continues */
+	int rc;
+	struct llm_error lerr;
+	char *content;             /* the model's answer */
+	float *qvec;               /* the question's embedding */
+	size_t dim;
 };
 
 static void job_free(struct answer_job *j)
@@ -56,6 +66,8 @@ static void job_free(struct answer_job *j)
 	for (size_t i = 0; i < j->n_docs; i++)
 		free(j->texts[i]);
 	free(j->question);
+	free(j->content);
+	free(j->qvec);
 	free(j);
 }
 
@@ -156,8 +168,8 @@ static void on_token(void *ud, const char *text, size_t len)
 	json_decref(ev);
 }
 
-static void on_model_done(void *ud, int rc, const struct llm_completion *res,
-			  const struct llm_error *lerr)
+/* On a worker: check the model's answer and finish. */
+static void check_and_finish(void *ud)
 {
 	struct answer_job *j = ud;
 	const char *passages[MAX_PASSAGES];
@@ -167,13 +179,13 @@ static void on_model_done(void *ud, int rc, const struct llm_completion *res,
 	struct llm_cite cite;
 	json_t *msgs;
 
-	if (rc) {
-		fallback_llm(j, lerr);
+	if (j->rc) {
+		fallback_llm(j, &j->lerr);
 		return;
 	}
 	for (size_t i = 0; i < j->n_docs; i++)
 		passages[i] = j->texts[i];
-	llm_cite_check(res->content.ptr, passages, j->n_docs, &cite);
+	llm_cite_check(j->content, passages, j->n_docs, &cite);
 	if (!cite.ok) {
 		atomic_fetch_add(&j->e->fallback_check[check_reason(&cite)], 1);
 		fprintf(stderr, "loket: llm: answer refused by the check (%s: %s)\n",
@@ -194,7 +206,7 @@ static void on_model_done(void *ud, int rc, const struct llm_completion *res,
 		struct buf text;
 
 		buf_init(&text, LLM_CONTENT_MAX);
-		buf_add(&text, res->content.ptr, res->content.len);
+		buf_adds(&text, j->content);
 		buf_rtrim(&text);
 		reply_generated(&rctx, text.ptr, docs, numbers, n, msgs);
 		buf_release(&text);
@@ -202,6 +214,20 @@ static void on_model_done(void *ud, int rc, const struct llm_completion *res,
 	atomic_fetch_add(&j->e->answers, 1);
 	atomic_fetch_add(&j->e->generated, 1);
 	job_finish(j, msgs);
+}
+
+/* On the client thread: keep what arrived, continue on a worker. */
+static void on_model_done(void *ud, int rc, const struct llm_completion *res,
+			  const struct llm_error *lerr)
+{
+	struct answer_job *j = ud;
+
+	j->rc = rc;
+	if (lerr)
+		j->lerr = *lerr;
+	j->content = xstrndup(res && res->content.ptr ? res->content.ptr : "",
+			      res ? res->content.len : 0);
+	workq_push(j->e->work, check_and_finish, j);
 }
 
 static const char *entry_title(const struct kb_entry *e)
@@ -303,19 +329,21 @@ static void after_ranking(struct answer_job *j)
 
 /* --- embeddings --- */
 
-static void on_embedded(void *ud, int rc, const float *vec, size_t dim,
-			const struct llm_error *lerr)
+/* On a worker: re-rank with the question's vector, then go on. */
+static void rank_hybrid(void *ud)
 {
 	struct answer_job *j = ud;
 	const struct kb_vectors *kv = kb_snap_vectors(j->snap);
 	const struct llm_config *cfg = llm_client_config(j->e->embed);
+	const float *vec = j->qvec;
+	size_t dim = j->dim;
 
-	if (rc) {
-		unsigned kind = (unsigned)lerr->kind < 16 ? (unsigned)lerr->kind : LLM_ERR_SERVER;
+	if (j->rc) {
+		unsigned kind = (unsigned)j->lerr.kind < 16 ? (unsigned)j->lerr.kind : LLM_ERR_SERVER;
 
 		atomic_fetch_add(&j->e->fallback_llm[kind], 1);
 		fprintf(stderr, "loket: embeddings: ranking without vectors (%s: %s)\n",
-			llm_error_kind_name(lerr->kind), lerr->message);
+			llm_error_kind_name(j->lerr.kind), j->lerr.message);
 	} else if (kv && kb_vectors_count(kv)) {
 		struct kb_result hybrid;
 		struct reply_ctx rctx = job_reply_ctx(j);
@@ -332,6 +360,23 @@ static void on_embedded(void *ud, int rc, const float *vec, size_t dim,
 		}
 	}
 	after_ranking(j);
+}
+
+/* On the client thread: keep the vector, continue on a worker. */
+static void on_embedded(void *ud, int rc, const float *vec, size_t dim,
+			const struct llm_error *lerr)
+{
+	struct answer_job *j = ud;
+
+	j->rc = rc;
+	if (lerr)
+		j->lerr = *lerr;
+	if (!rc && vec && dim) {
+		j->qvec = xmalloc(dim * sizeof(float));
+		memcpy(j->qvec, vec, dim * sizeof(float));
+		j->dim = dim;
+	}
+	workq_push(j->e->work, rank_hybrid, j);
 }
 
 void conv_answer_start(struct conv_engine *e, struct answer_req *req)

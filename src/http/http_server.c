@@ -605,6 +605,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		rs->deferred->p.conn = NULL;
 		rs->deferred->p.suspended = 0;
 		pthread_mutex_unlock(&rs->deferred->p.mu);
+		/* the registry is the server's: leave it while the server lives */
+		park_unregister(&rs->deferred->p);
 	}
 	http_deferred_release(rs->deferred);
 	buf_release(&rs->body);

@@ -13,6 +13,7 @@
 #include "text/text_token.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,15 +95,38 @@ static void set_add(struct strset *s, const char *w, size_t n)
 	s->n++;
 }
 
+static void set_merge(struct strset *into, const struct strset *from)
+{
+	for (size_t k = 0; k < from->cap; k++)
+		if (from->slot[k])
+			set_add(into, from->slot[k], strlen(from->slot[k]));
+}
+
 /* --- words of a text --- */
 
 struct words_ctx {
 	struct text_stemmer *stemmer;
 	struct strset *words;   /* stems of content words */
 	struct strset *numbers; /* number tokens */
-	size_t content, found;  /* counting mode: words found in `against` */
-	const struct strset *against;
+	/* judging mode: a sentence's words against the passages it cites */
+	const struct strset *against;     /* stems of the cited passages */
+	const struct strset *passages;    /* stems of each passage given */
+	size_t n_passages;
+	size_t content;                   /* content words of the sentence */
+	double w_total, w_found;          /* their weights; of those found in `against` */
 };
+
+/* How much a word says about which passage a sentence rests on: words that
+ * every passage shares (the topic) weigh little, words only one passage has
+ * weigh much, and words no passage has weigh most. */
+static double word_weight(const struct words_ctx *c, const char *stem, size_t n)
+{
+	size_t df = 0;
+
+	for (size_t i = 0; i < c->n_passages; i++)
+		df += set_has(&c->passages[i], stem, n);
+	return log(((double)c->n_passages + 1.0) / ((double)df + 0.5));
+}
 
 static void on_token(void *vctx, const struct text_token *tok)
 {
@@ -125,9 +149,12 @@ static void on_token(void *vctx, const struct text_token *tok)
 	if (c->words)
 		set_add(c->words, stem, n);
 	if (c->against) {
+		double w = word_weight(c, stem, n);
+
 		c->content++;
+		c->w_total += w;
 		if (set_has(c->against, stem, n))
-			c->found++;
+			c->w_found += w;
 	}
 }
 
@@ -325,7 +352,7 @@ void llm_cite_check(const char *answer, const char *const *passages, size_t n,
 		    struct llm_cite *out)
 {
 	enum { MAX_SENTENCES = 64 };
-	struct strset words[LLM_CITE_MAX_PASSAGES], numbers, answer_numbers;
+	struct strset words[LLM_CITE_MAX_PASSAGES], numbers[LLM_CITE_MAX_PASSAGES];
 	struct sentence sv[MAX_SENTENCES];
 	struct words_ctx wc;
 	size_t ns, i, alen;
@@ -364,59 +391,65 @@ void llm_cite_check(const char *answer, const char *const *passages, size_t n,
 
 	memset(&wc, 0, sizeof(wc));
 	wc.stemmer = text_stemmer_new();
-	set_init(&numbers);
-	set_init(&answer_numbers);
 	for (i = 0; i < n; i++) {
 		set_init(&words[i]);
+		set_init(&numbers[i]);
 		wc.words = &words[i];
-		wc.numbers = &numbers;
+		wc.numbers = &numbers[i];
 		if (passages[i])
 			tokens_of(&wc, passages[i], strlen(passages[i]));
 	}
 	buf_init(&text, ANSWER_MAX);
 	for (size_t s = 0; s < ns && wc.stemmer; s++) {
-		struct strset cited;
+		struct strset cited, cited_numbers, sentence_numbers;
 		const unsigned char *use = sv[s].has_cite ? sv[s].cites : out->cited;
 
 		set_init(&cited);
+		set_init(&cited_numbers);
+		set_init(&sentence_numbers);
 		for (i = 0; i < n; i++) {
 			if (!use[i])
 				continue;
-			for (size_t k = 0; k < words[i].cap; k++)
-				if (words[i].slot[k])
-					set_add(&cited, words[i].slot[k], strlen(words[i].slot[k]));
+			set_merge(&cited, &words[i]);
+			set_merge(&cited_numbers, &numbers[i]);
 		}
 		buf_reset(&text);
 		sentence_text(answer, &sv[s], &text);
 		wc.words = NULL;
-		wc.numbers = &answer_numbers;
+		wc.numbers = &sentence_numbers;
 		wc.against = &cited;
-		wc.content = wc.found = 0;
+		wc.passages = words;
+		wc.n_passages = n;
+		wc.content = 0;
+		wc.w_total = wc.w_found = 0;
 		tokens_of(&wc, text.ptr, text.len);
+		/* a number must come from the passages the sentence cites */
+		for (size_t k = 0; k < sentence_numbers.cap; k++) {
+			const char *num = sentence_numbers.slot[k];
+
+			if (num && !set_has(&cited_numbers, num, strlen(num))) {
+				out->foreign++;
+				fail(out, "foreign_fact", "the answer gives a number its passages do not give");
+			}
+		}
 		if (wc.content >= LLM_CITE_MIN_WORDS) {
 			out->sentences++;
-			if ((double)wc.found < LLM_CITE_MIN_SUPPORT * (double)wc.content) {
+			if (wc.w_found < LLM_CITE_MIN_SUPPORT * wc.w_total) {
 				out->unsupported++;
 				fail(out, "unsupported", "a sentence says what its passages do not say");
 			}
 		}
 		set_release(&cited);
-	}
-	for (size_t k = 0; k < answer_numbers.cap; k++) {
-		const char *num = answer_numbers.slot[k];
-
-		if (num && !set_has(&numbers, num, strlen(num))) {
-			out->foreign++;
-			fail(out, "foreign_fact", "the answer gives a number that no passage gives");
-		}
+		set_release(&cited_numbers);
+		set_release(&sentence_numbers);
 	}
 	if (!wc.stemmer)
 		fail(out, "empty", "no stemmer available");
 	buf_release(&text);
-	set_release(&numbers);
-	set_release(&answer_numbers);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		set_release(&words[i]);
+		set_release(&numbers[i]);
+	}
 	text_stemmer_free(wc.stemmer);
 }
 

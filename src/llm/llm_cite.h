@@ -6,9 +6,12 @@
  *     every number it cites is a passage it was given (1..n);
  *   - each sentence is supported by the passages it cites (or, without a
  *     marker of its own, by the passages the answer cites): at least half of
- *     its content words (stemmed, stopwords left out) occur there;
- *   - every number (amounts, dates, phone numbers) and every web address in
- *     it occurs in the passages.
+ *     the weight of its content words (stemmed, stopwords left out) occurs
+ *     there, a word weighing more the fewer of the given passages have it,
+ *     so the words all passages share cannot carry a sentence to the wrong
+ *     passage;
+ *   - every number (amounts, dates, phone numbers) in a sentence occurs in
+ *     the passages it cites, and every web address in some passage.
  * The model says it cannot answer from the passages with the word
  * NO_ANSWER; that is reported apart, so the bot can say "I don't know" and
  * offer a person instead of falling back to a passage.
@@ -21,7 +24,7 @@
 
 #define LLM_CITE_MAX_PASSAGES 16
 #define LLM_CITE_MIN_SUPPORT 0.5  /* share of a sentence's content words found */
-#define LLM_CITE_MIN_WORDS 3      /* shorter sentences are not judged */
+#define LLM_CITE_MIN_WORDS 2      /* shorter sentences are not judged */
 #define LLM_NO_ANSWER "NO_ANSWER"
 
 struct llm_cite {

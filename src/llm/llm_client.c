@@ -720,6 +720,12 @@ int llm_chat_start(struct llm_client *c, json_t *body, int stream, unsigned budg
 	return submit(c, k, lerr, err);
 }
 
+json_t *llm_response_format_json_schema(const char *name, json_t *schema)
+{
+	return json_pack("{s:s, s:{s:s, s:o, s:b}}", "type", "json_schema", "json_schema", "name",
+			 name, "schema", schema, "strict", 1);
+}
+
 static char *embeddings_body(struct llm_client *c, json_t *input)
 {
 	json_t *body = json_pack("{s:s, s:o, s:s}", "model", c->cfg.model, "input", input,
@@ -781,6 +787,8 @@ int llm_embed(struct llm_client *c, const char *const *texts, size_t n, float **
 	memset(&w, 0, sizeof(w));
 	*vecs = NULL;
 	*dim = 0;
+	if (!n)
+		return lk_err_set(err, LK_EINVAL, "llm: nothing to embed");
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(input, json_string(texts[i]));
 	w.n_expected = n;

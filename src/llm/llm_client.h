@@ -61,6 +61,13 @@ struct llm_chat_cb {
 int llm_chat_start(struct llm_client *c, json_t *body, int stream, unsigned budget_ms,
 		   const struct llm_chat_cb *cb, struct llm_error *lerr, struct lk_err *err);
 
+/* The value of "response_format" that asks for JSON following `schema`, in
+ * the nested OpenAI form {"type":"json_schema","json_schema":{"name",
+ * "schema","strict":true}}: llama-server reads only this form (its flat
+ * variant is silently ignored), vLLM and Ollama accept it. schema is taken
+ * over; name is at most 64 characters of [A-Za-z0-9_-]. */
+json_t *llm_response_format_json_schema(const char *name, json_t *schema);
+
 /* --- embeddings --- */
 
 /* vec (dim floats) is borrowed during the callback; NULL on failure. */

@@ -29,10 +29,13 @@ static void injection_compile(void)
 	int code;
 	PCRE2_SIZE off;
 
+	/* JIT-compiled below: this runs on every passage of every question */
 	injection_re = pcre2_compile((PCRE2_SPTR)injection_pattern, PCRE2_ZERO_TERMINATED,
 				     PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE |
 					     PCRE2_MATCH_INVALID_UTF,
 				     &code, &off, NULL);
+	if (injection_re)
+		pcre2_jit_compile(injection_re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
 }
 
 int llm_prompt_injection(const char *text)
@@ -128,7 +131,8 @@ json_t *llm_prompt_rag(const char *system_text, const struct llm_turn *history,
 					      system_text));
 	buf_init(&b, (size_t)1 << 20);
 	for (size_t i = 0; i < n_history; i++) {
-		const char *role = strcmp(history[i].role, "assistant") ? "user" : "assistant";
+		const char *role = history[i].role && !strcmp(history[i].role, "assistant")
+					   ? "assistant" : "user";
 
 		buf_reset(&b);
 		llm_prompt_sanitize(history[i].text ? history[i].text : "", LLM_PROMPT_TURN_MAX, &b);
@@ -147,7 +151,7 @@ json_t *llm_prompt_rag(const char *system_text, const struct llm_turn *history,
 		buf_adds(&b, "\n</bron>\n");
 	}
 	buf_adds(&b, "</bronnen>\n<vraag>\n");
-	llm_prompt_sanitize(question, LLM_PROMPT_TURN_MAX * 5, &b);
+	llm_prompt_sanitize(question ? question : "", LLM_PROMPT_TURN_MAX * 5, &b);
 	buf_adds(&b, "\n</vraag>");
 	json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", "user", "content", b.ptr));
 	buf_release(&b);

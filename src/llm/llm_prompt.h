@@ -57,8 +57,9 @@ int llm_prompt_injection(const char *text);
 
 /* Appends `in` (at most max bytes, cut at a character boundary) to out with
  * every "<" that starts one of the prompt's markers (bron, bronnen, vraag,
- * in any case, opening or closing) replaced by "‹", and control characters
- * other than newline and tab dropped. */
+ * in any case, opening or closing) replaced by "‹", C0 control characters
+ * other than newline and tab turned into a space, and C1 control characters
+ * and invalid UTF-8 dropped. */
 void llm_prompt_sanitize(const char *in, size_t max, struct buf *out);
 
 #endif

@@ -203,14 +203,18 @@ static void test_inflected_paraphrase_passes(void **state)
 {
 	struct llm_cite c;
 
-	/* vraagt -> aangevraagd, woont -> woonde, paspoort -> paspoorten,
-	 * rijbewijs verlengt -> rijbewijzen verlengen */
-	check("Paspoorten worden aangevraagd bij de gemeenten waar mensen wonen [1].", &c);
+	/* paspoort -> paspoorten, gemeente -> gemeenten, woont -> woonde,
+	 * vraagt -> vroeg, rijbewijs -> rijbewijzen, aanvraag -> aanvragen */
+	check("Paspoorten vraagt u bij de gemeenten aan waar u woonde [1].", &c);
 	assert_int_equal(c.ok, 1);
 	assert_string_equal(llm_cite_verdict(&c), "ok");
 	assert_int_equal(c.unsupported, 0);
 
-	check("Rijbewijzen verlengen gaat bij de gemeente en de aanvragen duren vijf "
+	check("U vroeg uw paspoort aan bij de gemeente waar u woonde [1].", &c);
+	assert_int_equal(c.ok, 1);
+	assert_string_equal(llm_cite_verdict(&c), "ok");
+
+	check("Rijbewijzen verlengt u bij de gemeenten; aanvragen duren ongeveer vijf "
 	      "werkdagen [2].", &c);
 	assert_int_equal(c.ok, 1);
 	assert_string_equal(llm_cite_verdict(&c), "ok");

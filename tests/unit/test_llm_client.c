@@ -49,7 +49,8 @@
 	"<bronnen>\n<bron nummer=\"1\" titel=\"Paspoort aanvragen\">\n"                          \
 	"U vraagt een paspoort aan bij de gemeente waar u woont. Neem een recente pasfoto mee. "  \
 	"Het kost geld.\n</bron>\n</bronnen>\n<vraag>\nWaar vraag ik een paspoort aan?\n</vraag>"
-#define ANSWER "U vraagt een paspoort aan bij de gemeente waar u woont. Neem een recente pasfoto mee. [1]"
+#define ANSWER                                                                                   \
+	"U vraagt een paspoort aan bij de gemeente waar u woont. Neem een recente pasfoto mee. [1]"
 #define ANSWER_WORDS 17
 
 /* ------------------------------------------------------------------------- */
@@ -731,8 +732,8 @@ static void test_http_errors(void **state)
 		long status;
 		enum llm_error_kind kind;
 	} cases[] = {
-		{ 400, LLM_ERR_BAD_REQUEST }, { 401, LLM_ERR_AUTH },      { 404, LLM_ERR_NOT_FOUND },
-		{ 429, LLM_ERR_RATE_LIMIT },  { 500, LLM_ERR_SERVER },    { 503, LLM_ERR_UNAVAILABLE },
+		{ 400, LLM_ERR_BAD_REQUEST }, { 401, LLM_ERR_AUTH },   { 404, LLM_ERR_NOT_FOUND },
+		{ 429, LLM_ERR_RATE_LIMIT },  { 500, LLM_ERR_SERVER }, { 503, LLM_ERR_UNAVAILABLE },
 	};
 	struct suite *s = begin(state);
 	struct llm_client *c = client_once(&s->fake);
@@ -747,8 +748,8 @@ static void test_http_errors(void **state)
 			fake_control(&s->fake, ctl);
 			assert_int_equal(chat(c, question(), stream, &w), LK_EREMOTE);
 			if (w.lerr.kind != cases[i].kind)
-				fail_msg("%s: HTTP %ld (stream %d) gave %s", s->dialect, cases[i].status,
-					 stream, llm_error_kind_name(w.lerr.kind));
+				fail_msg("%s: HTTP %ld (stream %d) gave %s", s->dialect,
+					 cases[i].status, stream, llm_error_kind_name(w.lerr.kind));
 			assert_int_equal(w.lerr.http_status, cases[i].status);
 			assert_int_equal(w.lerr.retryable, llm_error_kind_retryable(cases[i].kind));
 			assert_true(strlen(w.lerr.message) > 0);
@@ -1177,9 +1178,10 @@ static void test_free_while_stalled(void **state)
 	fake_control(&s->fake, "{\"scenario\":\"stall\",\"seconds\":5}");
 	waiter_init(&w);
 	cb = (struct llm_chat_cb){ on_delta, on_done, &w };
-	assert_int_equal(llm_chat_start(c, question(), 1, 0, &cb, &lerr, &err), 0);
+	/* not streamed: no first-token limit, only the 3 s budget could end it */
+	assert_int_equal(llm_chat_start(c, question(), 0, 0, &cb, &lerr, &err), 0);
 	/* wait until the request is at the server */
-	until = now_ms() + 800;
+	until = now_ms() + 1000;
 	while (fake_count(&s->fake, CHAT_PATH) < 1 && now_ms() < until)
 		sleep_ms(10);
 	assert_int_equal(waiter_calls(&w), 0);

@@ -146,7 +146,8 @@ static void test_quotes_in_titles(void **state)
 	json_t *msgs = llm_prompt_rag(SYSTEM, NULL, 0, p, 2, "Vraag");
 	const char *user = content_of(msgs, 1);
 
-	assert_non_null(strstr(user, "<bron nummer=\"1\" titel=\"De 'nieuwe' regeling voor 2025\">\n"));
+	assert_non_null(
+		strstr(user, "<bron nummer=\"1\" titel=\"De 'nieuwe' regeling voor 2025\">\n"));
 	assert_non_null(strstr(user, "<bron nummer=\"2\" titel=\"\">\n"));
 	/* every attribute value is closed: quotes come in pairs on each bron line */
 	assert_int_equal(count(user, "\"") % 2, 0);
