@@ -780,7 +780,7 @@ int llm_embed(struct llm_client *c, const char *const *texts, size_t n, float **
 	      size_t *dim, struct llm_error *lerr, struct lk_err *err)
 {
 	struct sync_wait w;
-	json_t *input = json_array();
+	json_t *input;
 	struct llm_call *k;
 	int rc;
 
@@ -789,6 +789,7 @@ int llm_embed(struct llm_client *c, const char *const *texts, size_t n, float **
 	*dim = 0;
 	if (!n)
 		return lk_err_set(err, LK_EINVAL, "llm: nothing to embed");
+	input = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(input, json_string(texts[i]));
 	w.n_expected = n;
