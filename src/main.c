@@ -7,7 +7,10 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "dialog/convtest.h"
+#include "dialog/dialog.h"
 #include "http/http_api.h"
+#include "integrations/integ.h"
 #include "http/http_server.h"
 #include "kb/kb_eval.h"
 #include "kb/kb_import.h"
@@ -33,6 +36,7 @@ struct opts {
 	const char *listen;
 	const char *db;
 	const char *lang;
+	const char *now;   /* loket test --now */
 	unsigned threads;
 	int access_log;
 	char **rest; /* positional arguments */
@@ -56,6 +60,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			slot = &o->db;
 		else if (!strcmp(a, "--lang"))
 			slot = &o->lang;
+		else if (!strcmp(a, "--now"))
+			slot = &o->now;
 		else if (!strcmp(a, "--access-log")) {
 			o->access_log = 1;
 			continue;
@@ -99,6 +105,8 @@ struct runtime {
 	struct kb_live *kb;
 	struct llm_client *chat;   /* NULL without `llm:` */
 	struct llm_client *embed;  /* NULL without `embeddings:` */
+	struct dialog *dialog;     /* the bot's guided flows (maybe none) */
+	struct conv_flows flow_ops;
 	struct conv_engine *engine;
 };
 
@@ -151,6 +159,29 @@ static int open_models(struct runtime *rt, int quiet, struct lk_err *err)
 	return 0;
 }
 
+/* Loads the flows (trained on their examples and the knowledge base) and
+ * seeds the built-in backends' demo data. */
+static int open_flows(struct runtime *rt, struct lk_err *err)
+{
+	struct kb_snap *snap = kb_live_acquire(rt->kb);
+	struct buf data;
+	int rc;
+
+	rc = dialog_new(&rt->dialog, rt->bot, kb_snap_index(snap), err);
+	kb_snap_release(snap);
+	if (rc || !dialog_flow_count(rt->dialog))
+		return rc;
+	buf_init(&data, 4096);
+	buf_addf(&data, "%s/data", bot_dir(rt->bot));
+	rc = integ_seed(rt->st, bot_id(rt->bot), data.ptr, err);
+	buf_release(&data);
+	if (rc)
+		return rc;
+	dialog_plug(rt->dialog, &rt->flow_ops);
+	conv_engine_use_flows(rt->engine, &rt->flow_ops);
+	return 0;
+}
+
 static void runtime_close(struct runtime *rt)
 {
 	/* the clients first: their last answers still use engine, index and
@@ -160,6 +191,7 @@ static void runtime_close(struct runtime *rt)
 	conv_engine_drain(rt->engine);
 	llm_client_free(rt->chat);
 	conv_engine_free(rt->engine);
+	dialog_free(rt->dialog);
 	kb_live_free(rt->kb);
 	store_close(rt->st);
 	bot_free(rt->bot);
@@ -183,6 +215,7 @@ static int runtime_open(struct runtime *rt, const struct opts *o, const char *de
 	    (rc = kb_live_import_dir(rt->st, bot_id(rt->bot), kbdir.ptr, &count, err)) ||
 	    (rc = kb_live_open(&rt->kb, rt->st, bot_id(rt->bot), bot_synonyms_path(rt->bot), err)) ||
 	    (rc = conv_engine_new(&rt->engine, rt->bot, rt->st, rt->kb, err)) ||
+	    (rc = open_flows(rt, err)) ||
 	    (rc = open_models(rt, quiet, err)) ||
 	    (watch && (rc = kb_live_watch(rt->kb, KB_WATCH_MS, err))))
 		runtime_close(rt);
@@ -209,7 +242,7 @@ static int cmd_serve(struct opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	if (runtime_open(&rt, o, "sqlite:loket.db", 1, 0, &err))
 		return fail(&err);
-	ctx = (struct api_ctx){rt.engine, rt.kb, rt.bot, rt.chat, rt.embed};
+	ctx = (struct api_ctx){rt.engine, rt.st, rt.kb, rt.bot, rt.chat, rt.embed};
 	if (http_server_start(&srv, &hopts, api_routes, &ctx, &err)) {
 		runtime_close(&rt);
 		return fail(&err);
@@ -367,12 +400,55 @@ static int cmd_check(struct opts *o)
 	{
 		struct kb_snap *snap = kb_live_acquire(rt.kb);
 
-		printf("bot '%s' is valid: %zu knowledge-base entries\n", bot_id(rt.bot),
-		       kb_index_count(kb_snap_index(snap)));
+		printf("bot '%s' is valid: %zu knowledge-base entries, %zu flows\n", bot_id(rt.bot),
+		       kb_index_count(kb_snap_index(snap)), dialog_flow_count(rt.dialog));
 		kb_snap_release(snap);
 	}
 	runtime_close(&rt);
 	return 0;
+}
+
+/* convtest's runtime callbacks: the runtime as `loket chat` opens it, on
+ * the script's database. */
+struct test_rt {
+	struct opts o;
+	struct runtime rt;
+};
+
+static int test_open(void *ud, const char *db, struct conv_engine **engine, struct lk_err *err)
+{
+	struct test_rt *t = ud;
+	int rc;
+
+	t->o.db = db;
+	rc = runtime_open(&t->rt, &t->o, db, 0, 1, err);
+	*engine = rc ? NULL : t->rt.engine;
+	return rc;
+}
+
+static void test_close(void *ud)
+{
+	runtime_close(&((struct test_rt *)ud)->rt);
+}
+
+/* Runs conversation scripts (src/dialog/convtest.h). */
+static int cmd_test(struct opts *o)
+{
+	struct test_rt t = {.o = *o};
+	struct convtest_opts co = {{&t, test_open, test_close}, 0, NULL, stdout,
+				   getenv("LOKET_TEST_TRACE") != NULL};
+	struct convtest_summary sum;
+	struct lk_err err = {0};
+
+	if (!o->bot || !o->n_rest) {
+		fprintf(stderr, "usage: loket test --bot DIR [--now 2026-11-24T09:00:00+01:00] FILE...\n");
+		return 2;
+	}
+	if (convtest_parse_time(o->now ? o->now : "2026-11-24T09:00:00+01:00", &co.now, &err))
+		return fail(&err);
+	if (convtest_run(&co, (const char *const *)o->rest, (size_t)o->n_rest, &sum, &err))
+		return fail(&err);
+	return sum.failed ? 1 : 0;
 }
 
 static int cmd_help(struct opts *o)
@@ -390,6 +466,7 @@ static const struct command {
 	{"kb", cmd_kb, "kb import --bot DIR [--db sqlite:PATH] FILE...   add or replace knowledge-base entries"},
 	{"eval", cmd_eval, "eval retrieval KB.jsonl QUERIES.jsonl   hit@1, hit@3 and mrr@10"},
 	{"check", cmd_check, "check --bot DIR   validate a bot without serving it"},
+	{"test", cmd_test, "test --bot DIR [--now 2026-11-24T09:00:00+01:00] FILE...   run conversation scripts"},
 	{"help", cmd_help, "help"},
 	{NULL, NULL, NULL},
 };

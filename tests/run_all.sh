@@ -65,6 +65,25 @@ e2e_suite "$BUILD/loket" e2e-release
 note "end-to-end tests (ASan + UBSan binary)"
 e2e_suite "$ASAN/loket" e2e-asan
 
+# Conversation scripts (tests/conversations): "conversation scripts: N passed, M failed".
+conv_suite() { # conv_suite BINARY NAME
+	log=$(mktemp)
+	"$1" test --bot bots/gemeente-demo tests/conversations/*.yaml >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	ok=$(sed -n 's/^conversation scripts: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log" | tail -1)
+	bad=$(sed -n 's/^conversation scripts: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log" | tail -1)
+	[ -z "$ok" ] && { ok=0; bad=1; } # no summary: the runner itself failed
+	[ "$rc" -ne 0 ] && [ "${bad:-0}" -eq 0 ] && bad=1
+	count "$ok" "${bad:-0}" "$2"
+	rm -f "$log"
+}
+
+note "conversation scripts (release binary)"
+conv_suite "$BUILD/loket" conversations-release
+note "conversation scripts (ASan + UBSan binary)"
+conv_suite "$ASAN/loket" conversations-asan
+
 if [ -f tests/browser/run.sh ]; then
 	note "browser tests (Chromium)"
 	if LOKET_BIN="$BUILD/loket" sh tests/browser/run.sh; then count 1 0 browser; else count 0 1 browser; fi

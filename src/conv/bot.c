@@ -46,6 +46,13 @@ static const char *const bot_yaml_keys[] = {
 	NULL,
 };
 
+/* Catalogue messages a bot with flows (a flows/ folder) needs as well. */
+static const char *const flow_message_keys[] = {
+	"flow_cancel_button", "flow_skip_button", "flow_yes", "flow_no", "flow_cancelled",
+	"flow_confirm_edit", "flow_three_fails", "flow_error", "flow_clarify", "flow_clarify_no",
+	"flow_gone", "flow_back_start", "flow_resume", "date_days", "date_months", NULL,
+};
+
 /* Catalogue messages a bot with an `llm:` section needs as well. */
 static const char *const llm_message_keys[] = {"llm_system", NULL};
 
@@ -364,6 +371,29 @@ static int load_model_section(json_t *root, const char *section, const char *pat
 	return 0;
 }
 
+static int check_flow_messages(const struct bot *b, struct lk_err *err)
+{
+	struct buf dir;
+	struct stat sb;
+	int has_flows;
+
+	buf_init(&dir, 4096);
+	buf_addf(&dir, "%s/flows", b->dir);
+	has_flows = stat(dir.ptr, &sb) == 0 && S_ISDIR(sb.st_mode);
+	buf_release(&dir);
+	if (!has_flows)
+		return 0;
+	for (size_t i = 0; i < b->n_catalogs; i++) {
+		for (const char *const *k = flow_message_keys; *k; k++) {
+			if (!json_object_get(b->catalogs[i].messages, *k))
+				return lk_err_set(err, LK_ECONFIG,
+						  "%s/messages/%s.yaml: message '%s' is missing (needed with flows/)",
+						  b->dir, b->catalogs[i].lang, *k);
+		}
+	}
+	return 0;
+}
+
 static int check_llm_messages(const struct bot *b, struct lk_err *err)
 {
 	if (!b->has_llm)
@@ -411,7 +441,7 @@ int bot_load(struct bot **out, const char *dir, struct lk_err *err)
 	if ((rc = load_model_section(root, "llm", path.ptr, &b->llm, &b->has_llm, err)) ||
 	    (rc = load_model_section(root, "embeddings", path.ptr, &b->embeddings,
 				     &b->has_embeddings, err)) ||
-	    (rc = check_llm_messages(b, err)))
+	    (rc = check_llm_messages(b, err)) || (rc = check_flow_messages(b, err)))
 		goto fail;
 	json_decref(root);
 	buf_release(&path);
@@ -465,6 +495,15 @@ static const struct catalog *find_catalog(const struct bot *b, const char *lang)
 			return &b->catalogs[i];
 	}
 	return NULL;
+}
+
+size_t bot_languages(const struct bot *b, const char **langs, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->n_catalogs && n < max; i++)
+		langs[n++] = b->catalogs[i].lang;
+	return n;
 }
 
 int bot_has_lang(const struct bot *b, const char *lang)

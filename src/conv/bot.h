@@ -37,6 +37,8 @@ const char *bot_id(const struct bot *b);
 const char *bot_name(const struct bot *b);
 const char *bot_default_lang(const struct bot *b);
 int bot_has_lang(const struct bot *b, const char *lang);
+/* Fills langs (borrowed codes) with the bot's languages; returns how many. */
+size_t bot_languages(const struct bot *b, const char **langs, size_t max);
 /* Path of the synonyms file, or NULL when the bot has none. */
 const char *bot_synonyms_path(const struct bot *b);
 double bot_answer_threshold(const struct bot *b);

@@ -8,8 +8,10 @@
 #include "conv/conv_int.h"
 #include "conv/reply.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/mem.h"
 #include "core/workq.h"
+#include "dialog/dialog.h"
 #include "llm/llm_config.h"
 #include "llm/llm_error.h"
 
@@ -66,6 +68,11 @@ void conv_engine_use_llm(struct conv_engine *e, struct llm_client *chat,
 {
 	e->chat = chat;
 	e->embed = embed;
+}
+
+void conv_engine_use_flows(struct conv_engine *e, const struct conv_flows *ops)
+{
+	e->flows = ops;
 }
 
 void conv_engine_drain(struct conv_engine *e)
@@ -188,22 +195,27 @@ static void iso_time(int64_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* A message as the API shows it, from a stored turn. Caller owns it. */
+/* A message as the API shows it, from a stored turn. Caller owns it. The
+ * stored data holds every field of the message but role, kind and text
+ * (sources, quick replies, "generated", a flow's step and input). */
 static json_t *turn_to_json(const struct store_turn *t)
 {
 	json_t *data = t->data ? json_loads(t->data, 0, NULL) : NULL;
-	json_t *msg, *src, *qr;
+	json_t *msg, *v;
+	const char *k;
 	char when[32];
 
 	iso_time(t->created_at, when);
 	msg = json_pack("{s:I, s:s, s:s, s:s, s:s}", "seq", (json_int_t)t->seq, "role", t->role,
 			"kind", t->kind, "text", t->text ? t->text : "", "created_at", when);
-	src = json_is_object(data) ? json_object_get(data, "sources") : NULL;
-	qr = json_is_object(data) ? json_object_get(data, "quick_replies") : NULL;
-	json_object_set_new(msg, "sources", json_is_array(src) ? json_incref(src) : json_array());
-	json_object_set_new(msg, "quick_replies", json_is_array(qr) ? json_incref(qr) : json_array());
-	if (json_is_true(json_object_get(data, "generated")))
-		json_object_set_new(msg, "generated", json_true());
+	json_object_foreach(data, k, v) {
+		if (!json_object_get(msg, k))
+			json_object_set(msg, k, v);
+	}
+	if (!json_is_array(json_object_get(msg, "sources")))
+		json_object_set_new(msg, "sources", json_array());
+	if (!json_is_array(json_object_get(msg, "quick_replies")))
+		json_object_set_new(msg, "quick_replies", json_array());
 	json_decref(data);
 	return msg;
 }
@@ -231,12 +243,13 @@ static void turns_from_messages(json_t *msgs, struct store_turn *turns)
 	json_t *m;
 
 	json_array_foreach(msgs, i, m) {
-		json_t *data = json_pack("{s:O, s:O}", "sources", json_object_get(m, "sources"),
-					 "quick_replies", json_object_get(m, "quick_replies"));
+		json_t *data = json_deep_copy(m);
 
-		if (json_is_true(json_object_get(m, "generated")))
-			json_object_set_new(data, "generated", json_true());
-
+		json_object_del(data, "role");
+		json_object_del(data, "kind");
+		json_object_del(data, "text");
+		json_object_del(data, "seq");
+		json_object_del(data, "created_at");
 		memset(&turns[i], 0, sizeof(turns[i]));
 		snprintf(turns[i].role, sizeof(turns[i].role), "bot");
 		snprintf(turns[i].kind, sizeof(turns[i].kind), "%s",
@@ -247,10 +260,25 @@ static void turns_from_messages(json_t *msgs, struct store_turn *turns)
 	}
 }
 
+static int store_exchange_state(struct conv_engine *e, const char *id, struct store_turn *user,
+				json_t *msgs, int64_t expect_seq, const char *state, json_t **out,
+				struct lk_err *err);
+
 /* Stores user turn (may be NULL) + bot messages; returns the bot messages
  * as the API shows them in *out (new reference). */
+
 static int store_exchange(struct conv_engine *e, const char *id, struct store_turn *user,
 			  json_t *msgs, int64_t expect_seq, json_t **out, struct lk_err *err)
+{
+	return store_exchange_state(e, id, user, msgs, expect_seq, NULL, out, err);
+}
+
+/* Stores user turn (may be NULL) + bot messages, and the dialog state
+ * (NULL: unchanged) in one transaction; returns the bot messages as the
+ * API shows them in *out (new reference). */
+static int store_exchange_state(struct conv_engine *e, const char *id, struct store_turn *user,
+				json_t *msgs, int64_t expect_seq, const char *state, json_t **out,
+				struct lk_err *err)
 {
 	size_t nbot = json_array_size(msgs), n = nbot + (user ? 1 : 0);
 	struct store_turn *turns = xcalloc(n, sizeof(*turns));
@@ -260,7 +288,7 @@ static int store_exchange(struct conv_engine *e, const char *id, struct store_tu
 		turns[0] = *user;
 	turns_from_messages(msgs, turns + (user ? 1 : 0));
 	turns[0].seq = expect_seq;
-	rc = store_turns_append(e->st, id, turns, n, err);
+	rc = store_turns_append_state(e->st, id, turns, n, state, err);
 	if (!rc) {
 		json_t *all = json_array();
 
@@ -418,6 +446,40 @@ struct post_args {
 	void *ud;
 };
 
+/* Gives the message to the flow engine with the stored state. Returns
+ * DIALOG_HANDLED (msgs filled, *new_state set), DIALOG_PASS, or an error. */
+static int dialog_turn(struct conv_engine *e, const struct reply_ctx *rctx,
+		       const struct post_args *a, const struct store_conv *c, json_t *msgs,
+		       char **new_state, struct lk_err *err)
+{
+	struct dialog_turn t;
+	char *state = NULL;
+	int rc;
+
+	*new_state = NULL;
+	if ((rc = store_conv_state_get(e->st, a->id, &state, err)))
+		return rc;
+	memset(&t, 0, sizeof(t));
+	t.reply = rctx;
+	t.st = e->st;
+	t.conv_id = c->id;
+	t.text = a->text;
+	t.action = a->action;
+	t.state = state;
+	t.now = lk_now();
+	t.msgs = msgs;
+	rc = e->flows->handle(e->flows->impl, &t, err);
+	free(state);
+	if (rc < 0) {
+		free(t.new_state);
+		return rc;
+	}
+	if (rc == DIALOG_HANDLED)
+		atomic_fetch_add(&e->flow_turns, 1);
+	*new_state = t.new_state;
+	return rc;
+}
+
 /* One attempt at handling a message; LK_EBUSY means "another writer came
  * first", which only happens with several server instances. Caller holds
  * the stripe lock. */
@@ -431,6 +493,7 @@ static int post_once(struct conv_engine *e, struct stripe *stripe, const struct 
 	struct store_conv c;
 	struct reply_ctx rctx;
 	json_t *msgs = json_array(), *stored = NULL;
+	char *dstate = NULL;
 	int rc, job;
 
 	memset(&plan, 0, sizeof(plan));
@@ -444,6 +507,16 @@ static int post_once(struct conv_engine *e, struct stripe *stripe, const struct 
 	}
 	snap = kb_live_acquire(e->kb);
 	rctx = (struct reply_ctx){e->bot, kb_snap_index(snap), c.lang, c.turns + 2};
+	if (e->flows) {
+		rc = dialog_turn(e, &rctx, a, &c, msgs, &dstate, err);
+		if (rc < 0)
+			goto out;
+		if (rc == DIALOG_HANDLED) {
+			rc = 0;
+			goto store;
+		}
+		rc = 0;
+	}
 	if (a->text)
 		rc = reply_to_text(&rctx, a->text, msgs, &plan, err);
 	else
@@ -489,7 +562,12 @@ static int post_once(struct conv_engine *e, struct stripe *stripe, const struct 
 				 "turns", (json_int_t)(c.turns + 1));
 		return CONV_PENDING; /* the caller starts the job after unlocking */
 	}
-	rc = store_exchange(e, a->id, &user, msgs, c.turns + 1, &stored, err);
+store:
+	memset(&user, 0, sizeof(user));
+	snprintf(user.role, sizeof(user.role), "user");
+	snprintf(user.kind, sizeof(user.kind), "%s", a->text ? "text" : "action");
+	user.text = (char *)(a->text ? a->text : a->action);
+	rc = store_exchange_state(e, a->id, &user, msgs, c.turns + 1, dstate, &stored, err);
 	if (rc)
 		goto out;
 	if (fb.present)
@@ -502,6 +580,7 @@ static int post_once(struct conv_engine *e, struct stripe *stripe, const struct 
 out:
 	kb_snap_release(snap);
 	json_decref(msgs);
+	free(dstate);
 	return rc;
 }
 
@@ -658,6 +737,7 @@ void conv_engine_stats(struct conv_engine *e, struct conv_stats *out)
 		out->fallback_llm[i] = atomic_load(&e->fallback_llm[i]);
 	for (int i = 0; i < CONV_CHECK_COUNT; i++)
 		out->fallback_check[i] = atomic_load(&e->fallback_check[i]);
+	out->flow_turns = atomic_load(&e->flow_turns);
 	out->first_token_ms_sum = atomic_load(&e->first_token_ms_sum);
 	out->first_token_n = atomic_load(&e->first_token_n);
 	out->subscribers = conv_events_count(e->events);
@@ -695,7 +775,23 @@ int conv_transcript(struct conv_engine *e, const char *id, const char *token, js
 	iso_time(c.created_at, when);
 	*out = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", c.id, "lang", c.lang, "channel", c.channel,
 			 "created_at", when, "messages", msgs);
+	if (e->flows) {
+		char *state = NULL;
+		json_t *flow;
+
+		store_conv_state_get(e->st, id, &state, NULL);
+		flow = e->flows->describe(state);
+		free(state);
+		json_object_set_new(*out, "flow", flow ? flow : json_null());
+	}
 	return 0;
+}
+
+int conv_authorize(struct conv_engine *e, const char *id, const char *token, struct lk_err *err)
+{
+	struct store_conv c;
+
+	return open_conv(e, id, token, &c, err);
 }
 
 int conv_delete(struct conv_engine *e, const char *id, const char *token, struct lk_err *err)

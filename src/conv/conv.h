@@ -45,6 +45,18 @@ void conv_engine_use_llm(struct conv_engine *e, struct llm_client *chat,
  * a finishing answer may still ask the model). */
 void conv_engine_drain(struct conv_engine *e);
 
+/* Guided flows (src/dialog) plug in here, so the engine does not depend
+ * on them: handle() takes a message first (DIALOG_HANDLED or DIALOG_PASS,
+ * see dialog.h), describe() tells a transcript the current flow step. */
+struct dialog_turn;
+struct conv_flows {
+	const void *impl;
+	int (*handle)(const void *impl, struct dialog_turn *t, struct lk_err *err);
+	json_t *(*describe)(const char *state);
+};
+/* ops (borrowed, outlives the engine) or NULL for none. */
+void conv_engine_use_flows(struct conv_engine *e, const struct conv_flows *ops);
+
 /* The engine's live events (conv_events.h); borrowed. */
 struct conv_events *conv_engine_events(struct conv_engine *e);
 
@@ -104,6 +116,7 @@ struct conv_stats {
 	uint64_t fallback_llm[16];   /* model asked, extractive reply given: by llm_error_kind */
 	uint64_t fallback_check[CONV_CHECK_COUNT]; /* model answered, check refused it */
 	uint64_t pending;            /* answers being written now */
+	uint64_t flow_turns;         /* messages handled by a guided flow */
 	uint64_t first_token_ms_sum, first_token_n; /* model's time to first token */
 	size_t subscribers;          /* open event streams */
 };
@@ -113,6 +126,11 @@ const char *conv_check_name(enum conv_fallback_check c);
 /* *out: {"id","lang","created_at","messages":[every turn in order]}. */
 int conv_transcript(struct conv_engine *e, const char *id, const char *token, json_t **out,
 		    struct lk_err *err);
+
+/* Checks that the conversation exists and the token is its own (for
+ * requests about a conversation that the engine does not handle itself,
+ * such as uploading a photo). */
+int conv_authorize(struct conv_engine *e, const char *id, const char *token, struct lk_err *err);
 
 /* Erases the conversation and everything stored with it. */
 int conv_delete(struct conv_engine *e, const char *id, const char *token, struct lk_err *err);

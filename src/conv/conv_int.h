@@ -30,9 +30,10 @@ struct conv_engine {
 	struct llm_client *chat;   /* may be NULL */
 	struct llm_client *embed;  /* may be NULL */
 	struct conv_events *events;
-	struct workq *work;        /* finishes answers off the model client's thread */
+	struct workq *work;
+	const struct conv_flows *flows;  /* may be NULL */        /* finishes answers off the model client's thread */
 	struct stripe stripes[LOCK_STRIPES];
-	atomic_uint_fast64_t messages, answers, generated, pending;
+	atomic_uint_fast64_t messages, answers, generated, pending, flow_turns;
 	atomic_uint_fast64_t fallback_llm[16], fallback_check[CONV_CHECK_COUNT];
 	atomic_uint_fast64_t first_token_ms_sum, first_token_n;
 };

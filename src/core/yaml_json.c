@@ -18,6 +18,7 @@ struct parse {
 	yaml_parser_t parser;
 	const char *path;
 	const char *const *allowed;
+	unsigned flags;
 	struct lk_err *err;
 };
 
@@ -59,11 +60,15 @@ static int key_allowed(const char *const *allowed, const char *key_path)
 static int parse_node(struct parse *p, yaml_event_t *first, const char *key_path, int depth,
 		      json_t **out);
 
-static int parse_mapping(struct parse *p, const char *key_path, int depth, json_t **out)
+static int parse_mapping(struct parse *p, const char *key_path, int depth, size_t at,
+			 json_t **out)
 {
 	json_t *obj = json_object();
 	yaml_event_t ev;
 	int rc;
+
+	if (p->flags & YAML_JSON_LINES)
+		json_object_set_new(obj, YAML_JSON_LINE_KEY, json_integer((json_int_t)at));
 
 	for (;;) {
 		struct buf kp;
@@ -158,7 +163,7 @@ static int parse_node(struct parse *p, yaml_event_t *first, const char *key_path
 		return rc;
 	case YAML_MAPPING_START_EVENT:
 		yaml_event_delete(first);
-		return parse_mapping(p, key_path, depth, out);
+		return parse_mapping(p, key_path, depth, line, out);
 	case YAML_SEQUENCE_START_EVENT:
 		yaml_event_delete(first);
 		return parse_sequence(p, key_path, depth, out);
@@ -172,7 +177,13 @@ static int parse_node(struct parse *p, yaml_event_t *first, const char *key_path
 int yaml_json_load(const char *path, const char *const *allowed, json_t **out,
 		   struct lk_err *err)
 {
-	struct parse p = {.path = path, .allowed = allowed, .err = err};
+	return yaml_json_load_flags(path, allowed, 0, out, err);
+}
+
+int yaml_json_load_flags(const char *path, const char *const *allowed, unsigned flags,
+			 json_t **out, struct lk_err *err)
+{
+	struct parse p = {.path = path, .allowed = allowed, .flags = flags, .err = err};
 	yaml_event_t ev;
 	FILE *f;
 	int rc;

@@ -20,6 +20,14 @@
 int yaml_json_load(const char *path, const char *const *allowed, json_t **out,
 		   struct lk_err *err);
 
+/* Like yaml_json_load(); with YAML_JSON_LINES every mapping also gets a
+ * member YAML_JSON_LINE_KEY (an integer: the line it starts on), so later
+ * checks can name the line of what they refuse. */
+#define YAML_JSON_LINES 1u
+#define YAML_JSON_LINE_KEY "@line"
+int yaml_json_load_flags(const char *path, const char *const *allowed, unsigned flags,
+			 json_t **out, struct lk_err *err);
+
 /* Reads a string scalar as a number in [min, max]; `what` names it in errors. */
 int yaml_json_number(json_t *v, double min, double max, const char *what, double *out,
 		     struct lk_err *err);

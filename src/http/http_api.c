@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "http/web_assets.h"
+#include "integrations/integ.h"
 #include "llm/llm_client.h"
 
 #include <stdatomic.h>
@@ -147,6 +148,45 @@ static void post_message(void *vctx, const struct http_request *req, struct http
 		return;
 	}
 	reply_json(res, 200, out);
+}
+
+/* A photo for a flow step: the raw image as the body. Answers the id and
+ * the quick-reply payload that hands it to the flow. */
+static void upload_attachment(void *vctx, const struct http_request *req,
+			      struct http_response *res)
+{
+	struct api_ctx *ctx = vctx;
+	char id[STORE_ATTACHMENT_ID_LEN + 1], action[STORE_ATTACHMENT_ID_LEN + 16];
+	struct lk_err err = {0};
+	const char *type = req->content_type;
+	char plain[32];
+
+	if (conv_authorize(ctx->engine, req->params[0], req->bearer, &err)) {
+		http_error_from(res, &err);
+		return;
+	}
+	if (type) { /* "image/png; charset=..." -> "image/png" */
+		snprintf(plain, sizeof(plain), "%.*s", (int)strcspn(type, "; "), type);
+		type = plain;
+	}
+	if (!type || (strcmp(type, "image/jpeg") && strcmp(type, "image/png") &&
+		      strcmp(type, "image/webp"))) {
+		http_error(res, 415, "unsupported_media_type",
+			   "send the photo as image/jpeg, image/png or image/webp");
+		return;
+	}
+	if (!req->body_len) {
+		http_error(res, 400, "empty_body", "the photo is empty");
+		return;
+	}
+	if (integ_attachment_put(ctx->st, bot_id(ctx->bot), req->params[0], type, req->body,
+				 req->body_len, id, &err)) {
+		http_error_from(res, &err);
+		return;
+	}
+	snprintf(action, sizeof(action), "attachment:%s", id);
+	reply_json(res, 201, json_pack("{s:s, s:s, s:I}", "id", id, "action", action, "bytes",
+				       (json_int_t)req->body_len));
 }
 
 /* --- the event stream: a conversation subscriber as an HTTP stream source --- */
@@ -355,6 +395,7 @@ const struct http_route api_routes[] = {
 	{"GET", "/api/v1/conversations/:id", get_transcript, 0},
 	{"DELETE", "/api/v1/conversations/:id", delete_conversation, 0},
 	{"GET", "/api/v1/conversations/:id/events", conversation_events, 0},
+	{"POST", "/api/v1/conversations/:id/attachments", upload_attachment, HTTP_ROUTE_UPLOAD},
 	{"GET", "/healthz", health, 0},
 	{"GET", "/metrics", metrics, 0},
 	{"GET", "/", static_asset, 0},

@@ -15,6 +15,7 @@ struct llm_client;
 
 struct api_ctx {
 	struct conv_engine *engine;
+	struct store *st;          /* for attachments */
 	struct kb_live *kb;
 	const struct bot *bot;
 	struct llm_client *chat;   /* may be NULL: for /metrics */

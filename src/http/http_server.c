@@ -417,8 +417,15 @@ static void dispatch(struct http_server *srv, struct MHD_Connection *conn, const
 		return;
 	}
 	if (rs->too_big) {
-		http_error(res, 413, "payload_too_large", "the body is larger than 16 KiB");
+		http_error(res, 413, "payload_too_large", (route->flags & HTTP_ROUTE_UPLOAD)
+								  ? "the upload is larger than 5 MiB"
+								  : "the body is larger than 16 KiB");
 		return;
+	}
+	req.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+	if (route->flags & HTTP_ROUTE_UPLOAD) {
+		req.body = rs->body.ptr;
+		req.body_len = rs->body.len;
 	}
 	req.bearer = bearer_token(conn);
 	req.last_event_id = last_event_id(conn);
@@ -534,6 +541,23 @@ static enum MHD_Result park_deferred(struct http_server *srv, struct MHD_Connect
 	return MHD_YES;
 }
 
+/* How large a body the request's route takes. */
+static size_t route_body_max(struct http_server *srv, const char *method, const char *url)
+{
+	struct http_request req;
+	const struct http_route *route = NULL;
+	struct buf allow;
+	size_t max = HTTP_BODY_MAX;
+
+	memset(&req, 0, sizeof(req));
+	buf_init(&allow, 256);
+	if (http_router_find(srv->routes, method, url, &req, &route, &allow) == HTTP_ROUTER_FOUND &&
+	    (route->flags & HTTP_ROUTE_UPLOAD))
+		max = HTTP_UPLOAD_MAX;
+	buf_release(&allow);
+	return max;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -547,12 +571,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	if (!rs) {
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		size_t max = route_body_max(srv, method, url);
 
 		rs = xcalloc(1, sizeof(*rs));
-		buf_init(&rs->body, HTTP_BODY_MAX);
+		buf_init(&rs->body, max);
 		clock_gettime(CLOCK_MONOTONIC, &rs->start);
 		*con_cls = rs;
-		if (cl && strtoull(cl, NULL, 10) > DECLARED_BODY_REFUSE) {
+		if (cl && strtoull(cl, NULL, 10) > (max > DECLARED_BODY_REFUSE ? max : DECLARED_BODY_REFUSE)) {
 			/* Refuse at once instead of reading a huge body. */
 			http_error(&res, 413, "payload_too_large", "the body is larger than 16 KiB");
 			ok = send_response(conn, &res, NULL);

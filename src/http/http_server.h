@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #define HTTP_BODY_MAX ((size_t)16 * 1024) /* bytes; larger bodies get 413 */
+#define HTTP_UPLOAD_MAX ((size_t)5 << 20)  /* bytes of an upload route's body */
 #define HTTP_MAX_PARAMS 4
 #define HTTP_PATH_MAX 1024
 #define HTTP_PATH_SEGMENTS 16
@@ -34,6 +35,9 @@ struct http_request {
 	const char *(*query)(const struct http_request *req, const char *key); /* query argument or NULL */
 	void *conn;               /* the server's connection (for query) */
 	json_t *json;             /* parsed body for HTTP_ROUTE_JSON routes (borrowed) */
+	const void *body;         /* raw body for HTTP_ROUTE_UPLOAD routes (borrowed) */
+	size_t body_len;
+	const char *content_type; /* the request's Content-Type, or NULL */
 	const char *params[HTTP_MAX_PARAMS]; /* ":name" segments of the route, in order */
 	size_t n_params;
 	struct path_segs scratch; /* storage the params point into */
@@ -98,7 +102,8 @@ typedef void (*http_handler_fn)(void *ctx, const struct http_request *req,
 				struct http_response *res);
 
 enum http_route_flags {
-	HTTP_ROUTE_JSON = 1, /* body must be a JSON object with Content-Type application/json */
+	HTTP_ROUTE_JSON = 1,   /* body must be a JSON object with Content-Type application/json */
+	HTTP_ROUTE_UPLOAD = 2, /* raw body up to HTTP_UPLOAD_MAX (a photo) */
 };
 
 struct http_route {

@@ -67,6 +67,17 @@ int store_conv_delete(struct store *st, const char *id, struct lk_err *err)
 	return st->ops->conv_delete(st->impl, id, err);
 }
 
+int store_turns_append_state(struct store *st, const char *conv_id, struct store_turn *turns,
+			     size_t n, const char *state, struct lk_err *err)
+{
+	return st->ops->turns_append_state(st->impl, conv_id, turns, n, state, err);
+}
+
+int store_conv_state_get(struct store *st, const char *conv_id, char **out, struct lk_err *err)
+{
+	return st->ops->conv_state_get(st->impl, conv_id, out, err);
+}
+
 int store_turns_append(struct store *st, const char *conv_id, struct store_turn *turns, size_t n,
 		       struct lk_err *err)
 {
@@ -168,3 +179,189 @@ void store_vecs_release(struct store_vecs *v)
 	v->v = NULL;
 	v->n = 0;
 }
+
+/* --- built-in backends (src/integrations) --- */
+
+#define STORE_NEED_OP(st, op)                                                              \
+	do {                                                                               \
+		if (!(st)->ops->op)                                                        \
+			return lk_err_set(err, LK_EUNSUPPORTED,                            \
+					  "store '%s' has no built-in backend tables",    \
+					  (st)->ops->scheme);                              \
+	} while (0)
+
+int store_idata_seed(struct store *st, const char *bot, const char *version,
+		     const struct store_idata *v, size_t n, int *seeded, struct lk_err *err)
+{
+	if (seeded)
+		*seeded = 0;
+	if (!bot || !*bot || !version || !*version)
+		return lk_err_set(err, LK_EINVAL, "seeding needs a bot and a version");
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].kind || !*v[i].kind || !v[i].key || !*v[i].key || !v[i].value)
+			return lk_err_set(err, LK_EINVAL, "reference item %zu has no kind, key or value",
+					  i);
+	}
+	STORE_NEED_OP(st, idata_seed);
+	return st->ops->idata_seed(st->impl, bot, version, v, n, seeded, err);
+}
+
+int store_idata_get(struct store *st, const char *bot, const char *kind, const char *key,
+		    char **value, struct lk_err *err)
+{
+	*value = NULL;
+	STORE_NEED_OP(st, idata_get);
+	return st->ops->idata_get(st->impl, bot, kind, key, value, err);
+}
+
+int store_idata_list(struct store *st, const char *bot, const char *kind,
+		     struct store_idatas *out, struct lk_err *err)
+{
+	out->v = NULL;
+	out->n = 0;
+	STORE_NEED_OP(st, idata_list);
+	return st->ops->idata_list(st->impl, bot, kind, out, err);
+}
+
+void store_idatas_release(struct store_idatas *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].kind);
+		free(l->v[i].key);
+		free(l->v[i].value);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int store_appt_book(struct store *st, const char *bot, const struct store_appt *a, int capacity,
+		    struct lk_err *err)
+{
+	if (!a->ref[0] || a->start_min < 0 || a->end_min <= a->start_min || a->end_min > 24 * 60)
+		return lk_err_set(err, LK_EINVAL, "appointment has no reference or an empty span");
+	STORE_NEED_OP(st, appt_book);
+	return st->ops->appt_book(st->impl, bot, a, capacity, err);
+}
+
+int store_appt_get(struct store *st, const char *bot, const char *ref, struct store_appt *out,
+		   struct lk_err *err)
+{
+	STORE_NEED_OP(st, appt_get);
+	return st->ops->appt_get(st->impl, bot, ref, out, err);
+}
+
+int store_appt_cancel(struct store *st, const char *bot, const char *ref, int64_t now,
+		      struct lk_err *err)
+{
+	STORE_NEED_OP(st, appt_cancel);
+	return st->ops->appt_cancel(st->impl, bot, ref, now, err);
+}
+
+int store_appt_move(struct store *st, const char *bot, const char *ref, const char *day,
+		    int start_min, int end_min, int capacity, int64_t now, struct lk_err *err)
+{
+	if (start_min < 0 || end_min <= start_min || end_min > 24 * 60)
+		return lk_err_set(err, LK_EINVAL, "appointment span is empty");
+	STORE_NEED_OP(st, appt_move);
+	return st->ops->appt_move(st->impl, bot, ref, day, start_min, end_min, capacity, now, err);
+}
+
+int store_appt_spans(struct store *st, const char *bot, const char *location, const char *from,
+		     const char *to, struct store_appt_spans *out, struct lk_err *err)
+{
+	out->v = NULL;
+	out->n = 0;
+	STORE_NEED_OP(st, appt_spans);
+	return st->ops->appt_spans(st->impl, bot, location, from, to, out, err);
+}
+
+void store_appt_spans_release(struct store_appt_spans *s)
+{
+	if (!s)
+		return;
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+int store_record_add(struct store *st, const char *bot, const struct store_record *r,
+		     const char *uniq, struct lk_err *err)
+{
+	if (!r->ref[0] || !r->kind[0])
+		return lk_err_set(err, LK_EINVAL, "record has no reference or kind");
+	STORE_NEED_OP(st, record_add);
+	return st->ops->record_add(st->impl, bot, r, uniq, err);
+}
+
+int store_record_get(struct store *st, const char *bot, const char *ref,
+		     struct store_record *out, struct lk_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	STORE_NEED_OP(st, record_get);
+	return st->ops->record_get(st->impl, bot, ref, out, err);
+}
+
+void store_record_release(struct store_record *r)
+{
+	if (!r)
+		return;
+	free(r->data);
+	r->data = NULL;
+}
+
+int store_records_in_box(struct store *st, const char *bot, const char *kind, const char *key,
+			 const char *status, double lat0, double lat1, double lon0, double lon1,
+			 size_t max, struct store_records *out, struct lk_err *err)
+{
+	out->v = NULL;
+	out->n = 0;
+	if (!max)
+		return 0;
+	STORE_NEED_OP(st, records_in_box);
+	return st->ops->records_in_box(st->impl, bot, kind, key, status, lat0, lat1, lon0, lon1,
+				       max, out, err);
+}
+
+void store_records_release(struct store_records *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		store_record_release(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int store_records_count(struct store *st, const char *bot, const char *kind, int64_t lo,
+			int64_t hi, int64_t *counts, struct lk_err *err)
+{
+	if (hi < lo || hi - lo > 1000)
+		return lk_err_set(err, LK_EINVAL, "count range %lld..%lld is not 1..1001 numbers",
+				  (long long)lo, (long long)hi);
+	memset(counts, 0, (size_t)(hi - lo + 1) * sizeof(*counts));
+	STORE_NEED_OP(st, records_count);
+	return st->ops->records_count(st->impl, bot, kind, lo, hi, counts, err);
+}
+
+int store_attachment_put(struct store *st, const char *bot, const struct store_attachment *a,
+			 struct lk_err *err)
+{
+	if (!a->id[0] || !a->data || a->size < 1 || a->size > STORE_ATTACHMENT_MAX)
+		return lk_err_set(err, LK_EINVAL, "attachment has no id or a size outside 1..%zu",
+				  STORE_ATTACHMENT_MAX);
+	STORE_NEED_OP(st, attachment_put);
+	return st->ops->attachment_put(st->impl, bot, a, err);
+}
+
+int store_attachment_get(struct store *st, const char *bot, const char *id, int with_data,
+			 struct store_attachment *out, struct lk_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	STORE_NEED_OP(st, attachment_get);
+	return st->ops->attachment_get(st->impl, bot, id, with_data, out, err);
+}
+/* --- end of built-in backends --- */

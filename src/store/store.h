@@ -64,6 +64,14 @@ int store_conv_delete(struct store *st, const char *id, struct lk_err *err);
  * fails with LK_EBUSY and stores nothing (optimistic concurrency). */
 int store_turns_append(struct store *st, const char *conv_id, struct store_turn *turns,
 		       size_t n, struct lk_err *err);
+/* Like store_turns_append(), and sets the conversation's dialog state (a
+ * JSON text; "" clears it; NULL leaves it) in the same transaction, so a
+ * flow's step and the turns that led to it are never out of step. */
+int store_turns_append_state(struct store *st, const char *conv_id, struct store_turn *turns,
+			     size_t n, const char *state, struct lk_err *err);
+/* The conversation's dialog state, or *out NULL when it has none. Caller
+ * frees *out. */
+int store_conv_state_get(struct store *st, const char *conv_id, char **out, struct lk_err *err);
 /* All turns in order. Caller releases with store_turns_release(). */
 int store_turns_list(struct store *st, const char *conv_id, struct store_turns *out,
 		     struct lk_err *err);
@@ -122,5 +130,157 @@ int store_kb_vectors_put(struct store *st, const char *bot, const char *model,
 int store_kb_vectors_load(struct store *st, const char *bot, const char *model,
 			  struct store_vecs *out, struct lk_err *err);
 void store_vecs_release(struct store_vecs *v);
+
+/* --- built-in backends (src/integrations) ---
+ * What the built-in backends of the guided flows keep: reference data seeded
+ * from a bot's data folder (products, locations, addresses, cases, ...),
+ * appointments with their capacity check, records (meldingen, permits,
+ * feedback) and attachments. Every row belongs to one bot and is only ever
+ * read back for that bot. References are unique over all bots. A back end
+ * without these tables answers LK_EUNSUPPORTED. */
+#define STORE_REF_MAX 24 /* bytes of a reference ("AF-3KXH7Q"), NUL included */
+
+/* Reference data: (bot, kind, key) -> JSON text. */
+struct store_idata {
+	char *kind;  /* owned in loaded lists; borrowed when seeding */
+	char *key;   /* idem */
+	char *value; /* JSON text; idem */
+};
+
+struct store_idatas {
+	struct store_idata *v;
+	size_t n;
+};
+
+/* In one transaction: unless `version` is what the bot was last seeded with,
+ * replaces all of the bot's reference data with v[0..n) (in that order) and
+ * records `version`. *seeded (may be NULL) tells whether anything changed.
+ * Bookings and records are never touched. LK_EINVAL for an empty kind or key. */
+int store_idata_seed(struct store *st, const char *bot, const char *version,
+		     const struct store_idata *v, size_t n, int *seeded, struct lk_err *err);
+/* One value; *value is the JSON text (caller frees). LK_ENOTFOUND if absent. */
+int store_idata_get(struct store *st, const char *bot, const char *kind, const char *key,
+		    char **value, struct lk_err *err);
+/* Every item of (bot, kind) in seeding order (kind NULL: every kind).
+ * Caller releases with store_idatas_release(). */
+int store_idata_list(struct store *st, const char *bot, const char *kind,
+		     struct store_idatas *out, struct lk_err *err);
+void store_idatas_release(struct store_idatas *l);
+
+/* Appointments. Times are local minutes after midnight, a booking holds
+ * [start_min, end_min) of its day at its location. */
+struct store_appt {
+	char ref[STORE_REF_MAX];
+	char product[64];
+	char location[64];
+	char day[11];        /* YYYY-MM-DD, local date */
+	int start_min;
+	int end_min;
+	char status[16];     /* "booked" | "cancelled" */
+	char name[512];
+	char email[256];
+	int64_t created_at;  /* unix seconds */
+	int64_t updated_at;
+};
+
+struct store_appt_span {
+	char day[11];
+	int start_min;
+	int end_min;
+};
+
+struct store_appt_spans {
+	struct store_appt_span *v;
+	size_t n;
+};
+
+/* Stores a (status "booked") if, at every moment of [start_min, end_min),
+ * fewer than `capacity` booked appointments of the same bot, location and day
+ * overlap it: check and insert are one transaction, so of two callers racing
+ * for the last place exactly one wins. LK_EBUSY when full (nothing stored),
+ * LK_EEXIST when a->ref is taken, LK_EINVAL for an empty span. */
+int store_appt_book(struct store *st, const char *bot, const struct store_appt *a, int capacity,
+		    struct lk_err *err);
+/* LK_ENOTFOUND when the bot has no appointment `ref` (in any status). */
+int store_appt_get(struct store *st, const char *bot, const char *ref, struct store_appt *out,
+		   struct lk_err *err);
+/* Marks a booked appointment "cancelled", which frees its place. LK_ENOTFOUND
+ * when the bot has no *booked* appointment `ref`. */
+int store_appt_cancel(struct store *st, const char *bot, const char *ref, int64_t now,
+		      struct lk_err *err);
+/* Moves a booked appointment to (day, start_min, end_min) at its location, in
+ * one transaction with the capacity check (the appointment itself not
+ * counted). LK_ENOTFOUND as for cancel; LK_EBUSY when full (nothing changed). */
+int store_appt_move(struct store *st, const char *bot, const char *ref, const char *day,
+		    int start_min, int end_min, int capacity, int64_t now, struct lk_err *err);
+/* The booked spans at (bot, location) on the days from..to (inclusive).
+ * Caller releases with store_appt_spans_release(). */
+int store_appt_spans(struct store *st, const char *bot, const char *location, const char *from,
+		     const char *to, struct store_appt_spans *out, struct lk_err *err);
+void store_appt_spans_release(struct store_appt_spans *s);
+
+/* Records: meldingen, permit applications, feedback, ... */
+struct store_record {
+	char ref[STORE_REF_MAX];
+	char kind[16];      /* "melding", "permit", "feedback" */
+	char status[16];    /* "open", "requested", ... */
+	char key[128];      /* what nearby/unique searches use: category, permit type */
+	int has_pos;        /* lat/lon are set */
+	double lat, lon;    /* WGS84 degrees */
+	int64_t num;        /* a number to count by (feedback: the rating) */
+	char *data;         /* JSON text or NULL; owned when loaded, borrowed when adding */
+	int64_t created_at; /* unix seconds */
+};
+
+struct store_records {
+	struct store_record *v;
+	size_t n;
+};
+
+/* Adds r. `uniq` (may be NULL) must be unique among the bot's records of
+ * r->kind: LK_EEXIST when another record holds it, LK_EBUSY when r->ref is
+ * taken (nothing stored either way). */
+int store_record_add(struct store *st, const char *bot, const struct store_record *r,
+		     const char *uniq, struct lk_err *err);
+/* LK_ENOTFOUND when the bot has no record `ref`. Caller releases with
+ * store_record_release(). */
+int store_record_get(struct store *st, const char *bot, const char *ref,
+		     struct store_record *out, struct lk_err *err);
+void store_record_release(struct store_record *r);
+/* Records of (bot, kind, key, status) whose position lies in the box
+ * [lat0, lat1] x [lon0, lon1], newest first, at most `max`.
+ * Caller releases with store_records_release(). */
+int store_records_in_box(struct store *st, const char *bot, const char *kind, const char *key,
+			 const char *status, double lat0, double lat1, double lon0, double lon1,
+			 size_t max, struct store_records *out, struct lk_err *err);
+void store_records_release(struct store_records *l);
+/* counts[i] = number of the bot's records of `kind` with num == lo + i, for
+ * i in 0..hi-lo (the caller's array holds hi - lo + 1 counters). */
+int store_records_count(struct store *st, const char *bot, const char *kind, int64_t lo,
+			int64_t hi, int64_t *counts, struct lk_err *err);
+
+/* Attachments (a photo with a melding). Deleted with their conversation. */
+#define STORE_ATTACHMENT_ID_LEN 32 /* lowercase hex */
+#define STORE_ATTACHMENT_MAX ((size_t)5 << 20)
+
+struct store_attachment {
+	char id[STORE_ATTACHMENT_ID_LEN + 1];
+	char conv_id[STORE_ID_LEN + 1];
+	char content_type[32];
+	size_t size;
+	unsigned char *data; /* size bytes, owned; NULL when not asked for */
+	int64_t created_at;
+};
+
+/* Stores a->data[0..size) (1..STORE_ATTACHMENT_MAX bytes) under a->id for
+ * the bot's conversation a->conv_id. LK_ENOTFOUND when that conversation does
+ * not exist (or is another bot's). */
+int store_attachment_put(struct store *st, const char *bot, const struct store_attachment *a,
+			 struct lk_err *err);
+/* with_data 0 reads only the description (out->data NULL). LK_ENOTFOUND when
+ * the bot has no attachment `id`. Caller frees out->data. */
+int store_attachment_get(struct store *st, const char *bot, const char *id, int with_data,
+			 struct store_attachment *out, struct lk_err *err);
+/* --- end of built-in backends --- */
 
 #endif

@@ -15,6 +15,10 @@ struct store_ops {
 	int (*conv_delete)(void *impl, const char *id, struct lk_err *err);
 	int (*turns_append)(void *impl, const char *conv_id, struct store_turn *turns, size_t n,
 			    struct lk_err *err);
+	/* Also sets the dialog state (NULL: unchanged, "": cleared) in the same transaction. */
+	int (*turns_append_state)(void *impl, const char *conv_id, struct store_turn *turns, size_t n,
+				  const char *state, struct lk_err *err);
+	int (*conv_state_get)(void *impl, const char *conv_id, char **out, struct lk_err *err);
 	int (*turns_list)(void *impl, const char *conv_id, struct store_turns *out,
 			  struct lk_err *err);
 	int (*feedback_add)(void *impl, const char *conv_id, int64_t seq, int helpful,
@@ -29,6 +33,39 @@ struct store_ops {
 			      const struct store_vec *v, size_t n, struct lk_err *err);
 	int (*kb_vectors_load)(void *impl, const char *bot, const char *model,
 			       struct store_vecs *out, struct lk_err *err);
+	/* --- built-in backends (src/integrations) ---
+	 * Optional: a back end without them leaves these NULL (LK_EUNSUPPORTED).
+	 * store.c has checked the arguments described in store.h. */
+	int (*idata_seed)(void *impl, const char *bot, const char *version,
+			  const struct store_idata *v, size_t n, int *seeded, struct lk_err *err);
+	int (*idata_get)(void *impl, const char *bot, const char *kind, const char *key,
+			 char **value, struct lk_err *err);
+	int (*idata_list)(void *impl, const char *bot, const char *kind, struct store_idatas *out,
+			  struct lk_err *err);
+	int (*appt_book)(void *impl, const char *bot, const struct store_appt *a, int capacity,
+			 struct lk_err *err);
+	int (*appt_get)(void *impl, const char *bot, const char *ref, struct store_appt *out,
+			struct lk_err *err);
+	int (*appt_cancel)(void *impl, const char *bot, const char *ref, int64_t now,
+			   struct lk_err *err);
+	int (*appt_move)(void *impl, const char *bot, const char *ref, const char *day,
+			 int start_min, int end_min, int capacity, int64_t now, struct lk_err *err);
+	int (*appt_spans)(void *impl, const char *bot, const char *location, const char *from,
+			  const char *to, struct store_appt_spans *out, struct lk_err *err);
+	int (*record_add)(void *impl, const char *bot, const struct store_record *r,
+			  const char *uniq, struct lk_err *err);
+	int (*record_get)(void *impl, const char *bot, const char *ref, struct store_record *out,
+			  struct lk_err *err);
+	int (*records_in_box)(void *impl, const char *bot, const char *kind, const char *key,
+			      const char *status, double lat0, double lat1, double lon0, double lon1,
+			      size_t max, struct store_records *out, struct lk_err *err);
+	int (*records_count)(void *impl, const char *bot, const char *kind, int64_t lo, int64_t hi,
+			     int64_t *counts, struct lk_err *err);
+	int (*attachment_put)(void *impl, const char *bot, const struct store_attachment *a,
+			      struct lk_err *err);
+	int (*attachment_get)(void *impl, const char *bot, const char *id, int with_data,
+			      struct store_attachment *out, struct lk_err *err);
+	/* --- end of built-in backends --- */
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -103,7 +103,32 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS kb_vectors("
 	" bot TEXT NOT NULL, model TEXT NOT NULL, entry_id TEXT NOT NULL, text_hash BLOB NOT NULL,"
 	" dim INTEGER NOT NULL, vec BLOB NOT NULL, updated_at INTEGER NOT NULL,"
-	" PRIMARY KEY(bot, model, entry_id)) WITHOUT ROWID;";
+	" PRIMARY KEY(bot, model, entry_id)) WITHOUT ROWID;"
+	/* --- dialog state of a conversation (guided flows) --- */
+	"CREATE TABLE IF NOT EXISTS conv_state("
+	" conv_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,"
+	" state TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+	/* --- built-in backends (src/integrations) --- */
+	"CREATE TABLE IF NOT EXISTS integ_seed(bot TEXT PRIMARY KEY, version TEXT NOT NULL,"
+	" seeded_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS integ_data(bot TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,"
+	" ord INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY(bot, kind, key)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS integ_data_by_ord ON integ_data(bot, kind, ord);"
+	"CREATE TABLE IF NOT EXISTS integ_appointments(ref TEXT PRIMARY KEY, bot TEXT NOT NULL,"
+	" product TEXT NOT NULL, location TEXT NOT NULL, day TEXT NOT NULL, start_min INTEGER NOT NULL,"
+	" end_min INTEGER NOT NULL, status TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS integ_appointments_by_day ON integ_appointments(bot, location, day);"
+	"CREATE TABLE IF NOT EXISTS integ_records(ref TEXT PRIMARY KEY, bot TEXT NOT NULL,"
+	" kind TEXT NOT NULL, status TEXT NOT NULL, key TEXT NOT NULL, uniq TEXT, lat REAL, lon REAL,"
+	" num INTEGER NOT NULL DEFAULT 0, data TEXT, created_at INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS integ_records_uniq ON integ_records(bot, kind, uniq);"
+	"CREATE INDEX IF NOT EXISTS integ_records_by_pos ON integ_records(bot, kind, key, lat);"
+	"CREATE TABLE IF NOT EXISTS integ_attachments(id TEXT PRIMARY KEY, bot TEXT NOT NULL,"
+	" conv_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,"
+	" content_type TEXT NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL,"
+	" created_at INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS integ_attachments_by_conv ON integ_attachments(conv_id);";
 
 struct conn {
 	sqlite3 *db;
@@ -367,8 +392,67 @@ static int insert_turn(struct conn *c, const char *conv_id, struct store_turn *t
 	return step_done(c, st, "insert turn", err);
 }
 
+/* Sets (or, for "", clears) the dialog state inside the caller's transaction. */
+static int put_state(struct conn *c, const char *conv_id, const char *state, struct lk_err *err)
+{
+	const char *sql = *state ? "INSERT INTO conv_state(conv_id, state, updated_at) VALUES(?1, ?2, ?3)"
+				   " ON CONFLICT(conv_id) DO UPDATE SET state = ?2, updated_at = ?3"
+				 : "DELETE FROM conv_state WHERE conv_id = ?1";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(err, c->db, "prepare state");
+	bind_text(st, 1, conv_id);
+	if (*state) {
+		bind_text(st, 2, state);
+		sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
+	}
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(err, c->db, "store state");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sqlite_conv_state_get(void *impl, const char *conv_id, char **out, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (sqlite3_prepare_v2(c->db, "SELECT state FROM conv_state WHERE conv_id = ?1", -1, &st,
+			       NULL) != SQLITE_OK) {
+		rc = db_error(err, c->db, "prepare state");
+		goto out;
+	}
+	bind_text(st, 1, conv_id);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		*out = dup_column(st, 0);
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		rc = db_error(err, c->db, "read state");
+	}
+out:
+	sqlite3_finalize(st);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_turns_append_state(void *impl, const char *conv_id, struct store_turn *turns,
+				     size_t n, const char *state, struct lk_err *err);
+
 static int sqlite_turns_append(void *impl, const char *conv_id, struct store_turn *turns,
 			       size_t n, struct lk_err *err)
+{
+	return sqlite_turns_append_state(impl, conv_id, turns, n, NULL, err);
+}
+
+static int sqlite_turns_append_state(void *impl, const char *conv_id, struct store_turn *turns,
+				     size_t n, const char *state, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = conn_get(s);
@@ -404,6 +488,8 @@ static int sqlite_turns_append(void *impl, const char *conv_id, struct store_tur
 	bind_text(st, 1, conv_id);
 	sqlite3_bind_int64(st, 2, (int64_t)n);
 	rc = step_done(c, st, "count turns", err);
+	if (!rc && state)
+		rc = put_state(c, conv_id, state, err);
 	if (!rc)
 		rc = txn_commit(c, err);
 out:
@@ -707,6 +793,691 @@ static int sqlite_kb_vectors_load(void *impl, const char *bot, const char *model
 	return rc;
 }
 
+/* --- built-in backends (src/integrations) ---
+ * Statements here are prepared per call: these calls come once per flow step,
+ * not once per token, and so stay out of the per-connection statement table.
+ * Whatever must be atomic (capacity, uniqueness, seeding) runs in one
+ * BEGIN IMMEDIATE transaction, which serialises it against every writer. */
+
+#define INTEG_SPANS_MAX 100000 /* booked spans one query returns at most */
+
+static int iq_prepare(struct conn *c, const char *sql, sqlite3_stmt **st, struct lk_err *err)
+{
+	*st = NULL;
+	if (sqlite3_prepare_v2(c->db, sql, -1, st, NULL) != SQLITE_OK)
+		return db_error(err, c->db, "prepare");
+	return 0;
+}
+
+/* Runs a statement that returns no rows; the caller finalizes it. */
+static int iq_exec(struct conn *c, sqlite3_stmt *st, const char *what, struct lk_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	if ((sqlite3_extended_errcode(c->db) & 0xff) == SQLITE_CONSTRAINT)
+		return lk_err_set(err, LK_EEXIST, "sqlite: %s: %s", what, sqlite3_errmsg(c->db));
+	return db_error(err, c->db, what);
+}
+
+static int sqlite_idata_seed(void *impl, const char *bot, const char *version,
+			     const struct store_idata *v, size_t n, int *seeded, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = txn_begin(c, err);
+	if (rc)
+		goto out;
+	rc = iq_prepare(c, "SELECT version FROM integ_seed WHERE bot = ?1", &st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, bot);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *have = sqlite3_column_text(st, 0);
+
+		if (have && !strcmp((const char *)have, version)) {
+			sqlite3_reset(st);
+			rc = txn_commit(c, err);
+			goto out; /* seeded with this very data already */
+		}
+	} else if (rc != SQLITE_DONE) {
+		rc = db_error(err, c->db, "read seed version");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	rc = iq_prepare(c, "DELETE FROM integ_data WHERE bot = ?1", &st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, bot);
+	rc = iq_exec(c, st, "clear reference data", err);
+	if (rc)
+		goto out;
+	sqlite3_finalize(st);
+	rc = iq_prepare(c, "INSERT INTO integ_data(bot, kind, key, ord, value)"
+			" VALUES(?1, ?2, ?3, ?4, ?5)", &st, err);
+	for (size_t i = 0; i < n && !rc; i++) {
+		sqlite3_reset(st);
+		bind_text(st, 1, bot);
+		bind_text(st, 2, v[i].kind);
+		bind_text(st, 3, v[i].key);
+		sqlite3_bind_int64(st, 4, (int64_t)i);
+		bind_text(st, 5, v[i].value);
+		rc = iq_exec(c, st, "store reference data", err);
+		if (rc == LK_EEXIST)
+			rc = lk_err_set(err, LK_EEXIST, "reference data has '%s' '%s' twice",
+					v[i].kind, v[i].key);
+	}
+	if (rc)
+		goto out;
+	sqlite3_finalize(st);
+	rc = iq_prepare(c, "INSERT INTO integ_seed(bot, version, seeded_at) VALUES(?1, ?2, ?3)"
+			" ON CONFLICT(bot) DO UPDATE SET version = ?2, seeded_at = ?3", &st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, bot);
+	bind_text(st, 2, version);
+	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
+	rc = iq_exec(c, st, "record seed version", err);
+	if (!rc)
+		rc = txn_commit(c, err);
+	if (!rc && seeded)
+		*seeded = 1;
+out:
+	sqlite3_finalize(st);
+	if (rc)
+		txn_rollback(c);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_idata_get(void *impl, const char *bot, const char *kind, const char *key,
+			    char **value, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = iq_prepare(c, "SELECT value FROM integ_data WHERE bot = ?1 AND kind = ?2 AND key = ?3",
+			&st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, bot);
+	bind_text(st, 2, kind);
+	bind_text(st, 3, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*value = dup_column(st, 0);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = lk_err_set(err, LK_ENOTFOUND, "no %s '%s'", kind, key);
+	} else {
+		rc = db_error(err, c->db, "read reference data");
+	}
+out:
+	sqlite3_finalize(st);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_idata_list(void *impl, const char *bot, const char *kind,
+			     struct store_idatas *out, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	size_t alloc = 0;
+	int rc;
+
+	rc = iq_prepare(c, "SELECT kind, key, value FROM integ_data WHERE bot = ?1"
+			" AND (?2 IS NULL OR kind = ?2) ORDER BY ord", &st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, bot);
+	bind_text(st, 2, kind);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_idata *d;
+
+		if (out->n == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
+		}
+		d = &out->v[out->n++];
+		d->kind = dup_column(st, 0);
+		d->key = dup_column(st, 1);
+		d->value = dup_column(st, 2);
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "list reference data");
+out:
+	sqlite3_finalize(st);
+	conn_put(s, c);
+	if (rc)
+		store_idatas_release(out);
+	return rc;
+}
+
+/* Whether [start, end) of (bot, location, day) has room under `capacity`,
+ * not counting the appointment `self` (may be NULL). The most appointments
+ * that overlap at one moment do so at the start of one of them (or at
+ * `start`), so those are the only moments to count at. Runs inside the
+ * caller's transaction. LK_EBUSY when full. */
+static int appt_fits(struct conn *c, const char *bot, const char *location, const char *day,
+		     int start, int end, int capacity, const char *self, struct lk_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int (*span)[2] = NULL;
+	size_t n = 0, alloc = 0;
+	int rc, full = capacity <= 0;
+
+	rc = iq_prepare(c, "SELECT start_min, end_min FROM integ_appointments WHERE bot = ?1"
+			" AND location = ?2 AND day = ?3 AND status = 'booked' AND start_min < ?5"
+			" AND end_min > ?4 AND (?6 IS NULL OR ref <> ?6) LIMIT 100000", &st, err);
+	if (rc)
+		return rc;
+	bind_text(st, 1, bot);
+	bind_text(st, 2, location);
+	bind_text(st, 3, day);
+	sqlite3_bind_int(st, 4, start);
+	sqlite3_bind_int(st, 5, end);
+	bind_text(st, 6, self);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			span = xreallocarray(span, alloc, sizeof(*span));
+		}
+		span[n][0] = sqlite3_column_int(st, 0);
+		span[n][1] = sqlite3_column_int(st, 1);
+		n++;
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "count appointments");
+	sqlite3_finalize(st);
+	for (size_t i = 0; i <= n && !rc && !full; i++) {
+		int at = i == n ? start : span[i][0];
+		size_t busy = 0;
+
+		if (at < start)
+			continue;
+		for (size_t j = 0; j < n; j++)
+			busy += span[j][0] <= at && at < span[j][1];
+		full = busy >= (size_t)capacity;
+	}
+	free(span);
+	if (!rc && full)
+		rc = lk_err_set(err, LK_EBUSY, "no place left at %s on %s at %02d:%02d", location, day,
+				start / 60, start % 60);
+	return rc;
+}
+
+static int sqlite_appt_book(void *impl, const char *bot, const struct store_appt *a, int capacity,
+			    struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = txn_begin(c, err);
+	if (!rc)
+		rc = appt_fits(c, bot, a->location, a->day, a->start_min, a->end_min, capacity, NULL,
+			       err);
+	if (!rc)
+		rc = iq_prepare(c, "INSERT INTO integ_appointments(ref, bot, product, location, day,"
+				" start_min, end_min, status, name, email, created_at, updated_at)"
+				" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'booked', ?8, ?9, ?10, ?10)",
+				&st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, a->ref);
+	bind_text(st, 2, bot);
+	bind_text(st, 3, a->product);
+	bind_text(st, 4, a->location);
+	bind_text(st, 5, a->day);
+	sqlite3_bind_int(st, 6, a->start_min);
+	sqlite3_bind_int(st, 7, a->end_min);
+	bind_text(st, 8, a->name);
+	bind_text(st, 9, a->email);
+	sqlite3_bind_int64(st, 10, a->created_at ? a->created_at : (int64_t)time(NULL));
+	rc = iq_exec(c, st, "book appointment", err);
+	if (rc == LK_EEXIST)
+		rc = lk_err_set(err, LK_EEXIST, "appointment reference %s is taken", a->ref);
+	if (!rc)
+		rc = txn_commit(c, err);
+out:
+	sqlite3_finalize(st);
+	if (rc)
+		txn_rollback(c);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_appt_get(void *impl, const char *bot, const char *ref, struct store_appt *out,
+			   struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = iq_prepare(c, "SELECT ref, product, location, day, start_min, end_min, status, name,"
+			" email, created_at, updated_at FROM integ_appointments"
+			" WHERE ref = ?1 AND bot = ?2", &st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, ref);
+	bind_text(st, 2, bot);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		copy_column(out->ref, sizeof(out->ref), st, 0);
+		copy_column(out->product, sizeof(out->product), st, 1);
+		copy_column(out->location, sizeof(out->location), st, 2);
+		copy_column(out->day, sizeof(out->day), st, 3);
+		out->start_min = sqlite3_column_int(st, 4);
+		out->end_min = sqlite3_column_int(st, 5);
+		copy_column(out->status, sizeof(out->status), st, 6);
+		copy_column(out->name, sizeof(out->name), st, 7);
+		copy_column(out->email, sizeof(out->email), st, 8);
+		out->created_at = sqlite3_column_int64(st, 9);
+		out->updated_at = sqlite3_column_int64(st, 10);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = lk_err_set(err, LK_ENOTFOUND, "no appointment %s", ref);
+	} else {
+		rc = db_error(err, c->db, "read appointment");
+	}
+out:
+	sqlite3_finalize(st);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_appt_cancel(void *impl, const char *bot, const char *ref, int64_t now,
+			      struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = iq_prepare(c, "UPDATE integ_appointments SET status = 'cancelled', updated_at = ?3"
+			" WHERE ref = ?1 AND bot = ?2 AND status = 'booked'", &st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, ref);
+	bind_text(st, 2, bot);
+	sqlite3_bind_int64(st, 3, now);
+	rc = iq_exec(c, st, "cancel appointment", err);
+	if (!rc && sqlite3_changes(c->db) == 0)
+		rc = lk_err_set(err, LK_ENOTFOUND, "no booked appointment %s", ref);
+out:
+	sqlite3_finalize(st);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_appt_move(void *impl, const char *bot, const char *ref, const char *day,
+			    int start_min, int end_min, int capacity, int64_t now, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	char location[64];
+	int rc;
+
+	rc = txn_begin(c, err);
+	if (!rc)
+		rc = iq_prepare(c, "SELECT location FROM integ_appointments WHERE ref = ?1"
+				" AND bot = ?2 AND status = 'booked'", &st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, ref);
+	bind_text(st, 2, bot);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = rc == SQLITE_DONE ? lk_err_set(err, LK_ENOTFOUND, "no booked appointment %s", ref)
+				       : db_error(err, c->db, "read appointment");
+		goto out;
+	}
+	copy_column(location, sizeof(location), st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	rc = appt_fits(c, bot, location, day, start_min, end_min, capacity, ref, err);
+	if (!rc)
+		rc = iq_prepare(c, "UPDATE integ_appointments SET day = ?3, start_min = ?4,"
+				" end_min = ?5, updated_at = ?6 WHERE ref = ?1 AND bot = ?2", &st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, ref);
+	bind_text(st, 2, bot);
+	bind_text(st, 3, day);
+	sqlite3_bind_int(st, 4, start_min);
+	sqlite3_bind_int(st, 5, end_min);
+	sqlite3_bind_int64(st, 6, now);
+	rc = iq_exec(c, st, "move appointment", err);
+	if (!rc)
+		rc = txn_commit(c, err);
+out:
+	sqlite3_finalize(st);
+	if (rc)
+		txn_rollback(c);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_appt_spans(void *impl, const char *bot, const char *location, const char *from,
+			     const char *to, struct store_appt_spans *out, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	size_t alloc = 0;
+	int rc;
+
+	rc = iq_prepare(c, "SELECT day, start_min, end_min FROM integ_appointments WHERE bot = ?1"
+			" AND location = ?2 AND status = 'booked' AND day BETWEEN ?3 AND ?4"
+			" ORDER BY day, start_min LIMIT ?5", &st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, bot);
+	bind_text(st, 2, location);
+	bind_text(st, 3, from);
+	bind_text(st, 4, to);
+	sqlite3_bind_int(st, 5, INTEG_SPANS_MAX);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_appt_span *sp;
+
+		if (out->n == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
+		}
+		sp = &out->v[out->n++];
+		copy_column(sp->day, sizeof(sp->day), st, 0);
+		sp->start_min = sqlite3_column_int(st, 1);
+		sp->end_min = sqlite3_column_int(st, 2);
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "list appointments");
+out:
+	sqlite3_finalize(st);
+	conn_put(s, c);
+	if (rc)
+		store_appt_spans_release(out);
+	return rc;
+}
+
+static int sqlite_record_add(void *impl, const char *bot, const struct store_record *r,
+			     const char *uniq, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = txn_begin(c, err);
+	if (!rc)
+		rc = iq_prepare(c, "SELECT (SELECT count(*) FROM integ_records WHERE bot = ?1"
+				" AND kind = ?2 AND uniq = ?3),"
+				" (SELECT count(*) FROM integ_records WHERE ref = ?4)", &st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, bot);
+	bind_text(st, 2, r->kind);
+	bind_text(st, 3, uniq);
+	bind_text(st, 4, r->ref);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = db_error(err, c->db, "check record");
+		goto out;
+	}
+	if (uniq && sqlite3_column_int64(st, 0) > 0) {
+		rc = lk_err_set(err, LK_EEXIST, "a %s for '%s' exists already", r->kind, uniq);
+		goto out;
+	}
+	if (sqlite3_column_int64(st, 1) > 0) {
+		rc = lk_err_set(err, LK_EBUSY, "reference %s is taken", r->ref);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	rc = iq_prepare(c, "INSERT INTO integ_records(ref, bot, kind, status, key, uniq, lat, lon,"
+			" num, data, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			&st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, r->ref);
+	bind_text(st, 2, bot);
+	bind_text(st, 3, r->kind);
+	bind_text(st, 4, r->status);
+	bind_text(st, 5, r->key);
+	bind_text(st, 6, uniq);
+	if (r->has_pos) {
+		sqlite3_bind_double(st, 7, r->lat);
+		sqlite3_bind_double(st, 8, r->lon);
+	}
+	sqlite3_bind_int64(st, 9, r->num);
+	bind_text(st, 10, r->data);
+	sqlite3_bind_int64(st, 11, r->created_at ? r->created_at : (int64_t)time(NULL));
+	rc = iq_exec(c, st, "add record", err);
+	if (!rc)
+		rc = txn_commit(c, err);
+out:
+	sqlite3_finalize(st);
+	if (rc)
+		txn_rollback(c);
+	conn_put(s, c);
+	return rc;
+}
+
+/* Columns: ref, kind, status, key, lat, lon, num, data, created_at. */
+#define RECORD_COLUMNS "ref, kind, status, key, lat, lon, num, data, created_at"
+
+static void record_from_row(sqlite3_stmt *st, struct store_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	copy_column(r->ref, sizeof(r->ref), st, 0);
+	copy_column(r->kind, sizeof(r->kind), st, 1);
+	copy_column(r->status, sizeof(r->status), st, 2);
+	copy_column(r->key, sizeof(r->key), st, 3);
+	r->has_pos = sqlite3_column_type(st, 4) != SQLITE_NULL &&
+		     sqlite3_column_type(st, 5) != SQLITE_NULL;
+	r->lat = sqlite3_column_double(st, 4);
+	r->lon = sqlite3_column_double(st, 5);
+	r->num = sqlite3_column_int64(st, 6);
+	r->data = dup_column(st, 7);
+	r->created_at = sqlite3_column_int64(st, 8);
+}
+
+static int sqlite_record_get(void *impl, const char *bot, const char *ref,
+			     struct store_record *out, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = iq_prepare(c, "SELECT " RECORD_COLUMNS " FROM integ_records WHERE ref = ?1 AND bot = ?2",
+			&st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, ref);
+	bind_text(st, 2, bot);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		record_from_row(st, out);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = lk_err_set(err, LK_ENOTFOUND, "no record %s", ref);
+	} else {
+		rc = db_error(err, c->db, "read record");
+	}
+out:
+	sqlite3_finalize(st);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_records_in_box(void *impl, const char *bot, const char *kind, const char *key,
+				 const char *status, double lat0, double lat1, double lon0,
+				 double lon1, size_t max, struct store_records *out,
+				 struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	size_t alloc = 0;
+	int rc;
+
+	rc = iq_prepare(c, "SELECT " RECORD_COLUMNS " FROM integ_records WHERE bot = ?1"
+			" AND kind = ?2 AND (?3 IS NULL OR key = ?3) AND (?4 IS NULL OR status = ?4)"
+			" AND lat BETWEEN ?5 AND ?6 AND lon BETWEEN ?7 AND ?8"
+			" ORDER BY created_at DESC, rowid DESC LIMIT ?9", &st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, bot);
+	bind_text(st, 2, kind);
+	bind_text(st, 3, key);
+	bind_text(st, 4, status);
+	sqlite3_bind_double(st, 5, lat0);
+	sqlite3_bind_double(st, 6, lat1);
+	sqlite3_bind_double(st, 7, lon0);
+	sqlite3_bind_double(st, 8, lon1);
+	sqlite3_bind_int64(st, 9, max > INTEG_SPANS_MAX ? INTEG_SPANS_MAX : (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
+		}
+		record_from_row(st, &out->v[out->n++]);
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "list records");
+out:
+	sqlite3_finalize(st);
+	conn_put(s, c);
+	if (rc)
+		store_records_release(out);
+	return rc;
+}
+
+static int sqlite_records_count(void *impl, const char *bot, const char *kind, int64_t lo,
+				int64_t hi, int64_t *counts, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = iq_prepare(c, "SELECT num, count(*) FROM integ_records WHERE bot = ?1 AND kind = ?2"
+			" AND num BETWEEN ?3 AND ?4 GROUP BY num", &st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, bot);
+	bind_text(st, 2, kind);
+	sqlite3_bind_int64(st, 3, lo);
+	sqlite3_bind_int64(st, 4, hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t num = sqlite3_column_int64(st, 0);
+
+		if (num >= lo && num <= hi)
+			counts[num - lo] = sqlite3_column_int64(st, 1);
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "count records");
+out:
+	sqlite3_finalize(st);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_attachment_put(void *impl, const char *bot, const struct store_attachment *a,
+				 struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = txn_begin(c, err);
+	if (!rc)
+		rc = iq_prepare(c, "SELECT 1 FROM conversations WHERE id = ?1 AND bot = ?2", &st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, a->conv_id);
+	bind_text(st, 2, bot);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = rc == SQLITE_DONE ? lk_err_set(err, LK_ENOTFOUND, "conversation not found")
+				       : db_error(err, c->db, "find conversation");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	rc = iq_prepare(c, "INSERT INTO integ_attachments(id, bot, conv_id, content_type, size,"
+			" data, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, a->id);
+	bind_text(st, 2, bot);
+	bind_text(st, 3, a->conv_id);
+	bind_text(st, 4, a->content_type);
+	sqlite3_bind_int64(st, 5, (int64_t)a->size);
+	sqlite3_bind_blob(st, 6, a->data, (int)a->size, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, a->created_at ? a->created_at : (int64_t)time(NULL));
+	rc = iq_exec(c, st, "store attachment", err);
+	if (!rc)
+		rc = txn_commit(c, err);
+out:
+	sqlite3_finalize(st);
+	if (rc)
+		txn_rollback(c);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_attachment_get(void *impl, const char *bot, const char *id, int with_data,
+				 struct store_attachment *out, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = iq_prepare(c, with_data ? "SELECT id, conv_id, content_type, size, created_at, data"
+				       " FROM integ_attachments WHERE id = ?1 AND bot = ?2"
+				     : "SELECT id, conv_id, content_type, size, created_at"
+				       " FROM integ_attachments WHERE id = ?1 AND bot = ?2", &st, err);
+	if (rc)
+		goto out;
+	bind_text(st, 1, id);
+	bind_text(st, 2, bot);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		copy_column(out->id, sizeof(out->id), st, 0);
+		copy_column(out->conv_id, sizeof(out->conv_id), st, 1);
+		copy_column(out->content_type, sizeof(out->content_type), st, 2);
+		out->size = (size_t)sqlite3_column_int64(st, 3);
+		out->created_at = sqlite3_column_int64(st, 4);
+		rc = 0;
+		if (with_data) {
+			const void *blob = sqlite3_column_blob(st, 5);
+			size_t len = (size_t)sqlite3_column_bytes(st, 5);
+
+			out->size = len;
+			out->data = xmalloc(len ? len : 1);
+			if (len)
+				memcpy(out->data, blob, len);
+		}
+	} else if (rc == SQLITE_DONE) {
+		rc = lk_err_set(err, LK_ENOTFOUND, "no attachment %s", id);
+	} else {
+		rc = db_error(err, c->db, "read attachment");
+	}
+out:
+	sqlite3_finalize(st);
+	conn_put(s, c);
+	return rc;
+}
+/* --- end of built-in backends --- */
+
 const struct store_ops store_sqlite_ops = {
 	.scheme = "sqlite",
 	.open = sqlite_open,
@@ -715,6 +1486,8 @@ const struct store_ops store_sqlite_ops = {
 	.conv_get = sqlite_conv_get,
 	.conv_delete = sqlite_conv_delete,
 	.turns_append = sqlite_turns_append,
+	.turns_append_state = sqlite_turns_append_state,
+	.conv_state_get = sqlite_conv_state_get,
 	.turns_list = sqlite_turns_list,
 	.feedback_add = sqlite_feedback_add,
 	.kb_upsert = sqlite_kb_upsert,
@@ -722,4 +1495,19 @@ const struct store_ops store_sqlite_ops = {
 	.kb_generation = sqlite_kb_generation,
 	.kb_vectors_put = sqlite_kb_vectors_put,
 	.kb_vectors_load = sqlite_kb_vectors_load,
+	/* --- built-in backends (src/integrations) --- */
+	.idata_seed = sqlite_idata_seed,
+	.idata_get = sqlite_idata_get,
+	.idata_list = sqlite_idata_list,
+	.appt_book = sqlite_appt_book,
+	.appt_get = sqlite_appt_get,
+	.appt_cancel = sqlite_appt_cancel,
+	.appt_move = sqlite_appt_move,
+	.appt_spans = sqlite_appt_spans,
+	.record_add = sqlite_record_add,
+	.record_get = sqlite_record_get,
+	.records_in_box = sqlite_records_in_box,
+	.records_count = sqlite_records_count,
+	.attachment_put = sqlite_attachment_put,
+	.attachment_get = sqlite_attachment_get,
 };
