@@ -44,14 +44,17 @@ awk '
 		}
 	}
 	END {
-		n = split("accuracy macro_f1 flow_to_faq faq_to_flow ece unrelated_to_flow train_ms p50_us p99_us", keys, " ")
+		n = split("accuracy macro_f1 flow_to_faq faq_to_flow ece unrelated_to_flow " \
+			"train_ms p50_us p99_us", keys, " ")
 		a = ARGV[1]; b = ARGV[2]
-		printf "%-14s %14s %14s\n", "", "Loket nlu", "nlp.js"
+		printf "%-18s %12s %12s\n", "", "Loket nlu", "nlp.js"
 		for (i = 1; i <= n; i++) {
 			k = keys[i]
-			printf "%-14s %14s %14s\n", k, ((a, k) in v ? v[a, k] : "-"), ((b, k) in v ? v[b, k] : "-")
+			printf "%-18s %12s %12s\n", k, ((a, k) in v ? v[a, k] : "-"),
+				((b, k) in v ? v[b, k] : "-")
 		}
 		if ((b, "classify_p50_us") in v)
-			printf "(nlp.js p50/p99 are for process(); its classify() alone: p50 %s us, p99 %s us)\n",
+			printf "(nlp.js p50/p99 are for process(); classify() alone: " \
+				"p50 %s us, p99 %s us)\n",
 				v[b, "classify_p50_us"], v[b, "classify_p99_us"]
 	}' "$out/loket.txt" "$out/nlpjs.txt"

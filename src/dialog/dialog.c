@@ -1365,6 +1365,21 @@ static void flow_text(struct run *r, const char *text)
 	answer_step(r, text, NULL);
 }
 
+static size_t word_count(const char *text)
+{
+	size_t n = 0;
+	int in_word = 0;
+
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		int letter = isalnum(*p) || *p >= 0x80;
+
+		if (letter && !in_word)
+			n++;
+		in_word = letter;
+	}
+	return n;
+}
+
 /* No flow runs: does this message start one? */
 static int maybe_start(struct run *r, const char *text, const char *action)
 {
@@ -1386,7 +1401,8 @@ static int maybe_start(struct run *r, const char *text, const char *action)
 	flow = flow_find(r->d->flows, nr.intent);
 	if (!flow || nr.confidence < DIALOG_CLARIFY_CONFIDENCE)
 		return 0;
-	if (nr.confidence >= DIALOG_START_CONFIDENCE) {
+	/* one word ("vergunning") is too little to start a task on: ask */
+	if (nr.confidence >= DIALOG_START_CONFIDENCE && word_count(text) >= 2) {
 		start_flow(r, flow, text);
 		return 1;
 	}

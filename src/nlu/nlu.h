@@ -4,16 +4,23 @@
  * Model: multinomial logistic regression over hashed sparse features of the
  * folded text (text_norm_fold): character 3- to 5-grams of each word with
  * word boundaries, Dutch word stems (text_stem) and stem bigrams, hashed into
- * a fixed space of 2^NLU_DIM_BITS buckets, so memory is bounded by
- * 4 * 2^NLU_DIM_BITS * classes bytes whatever the training set. Trained with
+ * a fixed space of 2^NLU_DIM_BITS buckets, so a model takes 4 * 2^NLU_DIM_BITS
+ * bytes (1 MiB) per class whatever the training set. Trained with
  * SGD and L2 regularisation, classes weighted by inverse frequency (so a big
  * "faq" class does not swamp the flows), then calibrated: one softmax
  * temperature fitted on cross-validated predictions, so `confidence` is a
  * probability one can put a threshold on. bench/nlu/ holds the benchmark that
  * chose these settings (and an averaged perceptron, the alternative).
  *
+ * What it cannot do: tell "none of these". It picks among the trained
+ * intents only, so a message about something else gets whichever intent its
+ * words resemble, sometimes with high confidence (on the benchmark 8 of 30
+ * unrelated messages got a flow at 0.5 or more; nlp.js: 13). Callers should
+ * want a margin over the runner-up as well as a threshold, and a bot can add a
+ * class of small-talk and off-topic examples.
+ *
  * Invariants: training is deterministic (a fixed seed, one thread): the same
- * examples in the same order give bit-identical models. A trained model is
+ * examples in the same order give bit-identical models from one build. A trained model is
  * read-only, so nlu_classify() may run from any number of threads at once.
  * Only the first NLU_MAX_INPUT bytes of a message are looked at; any bytes,
  * invalid UTF-8 included, are safe.
@@ -27,7 +34,7 @@
 
 #define NLU_DIM_BITS 18        /* feature space: 2^18 hashed buckets */
 #define NLU_MAX_INPUT 1024     /* bytes of a message (or example) that count */
-#define NLU_MAX_CLASSES 256    /* distinct intents in one model */
+#define NLU_MAX_CLASSES 64     /* distinct intents in one model (1 MiB of weights each) */
 #define NLU_MAX_EXAMPLES 100000
 #define NLU_MAX_INTENT 128     /* bytes in an intent name */
 

@@ -47,7 +47,7 @@ struct nlu_feat_tok {
 	uint8_t flags; /* enum text_token_flag */
 };
 
-/* Per-call working memory (about 60 KiB): allocate it (or one per thread),
+/* Per-call working memory (about 50 KiB): allocate it (or one per thread),
  * nlu_feat_scratch_init() it, use it for any number of messages one at a
  * time, nlu_feat_scratch_release() it. Not shared between threads. */
 struct nlu_feat_scratch {

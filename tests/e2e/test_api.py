@@ -15,7 +15,8 @@ from harness import LoketServer, bearer, messages_path
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
-KNOWN_KINDS = {"system", "answer", "suggestions", "fallback", "smalltalk", "feedback"}
+KNOWN_KINDS = {"system", "answer", "suggestions", "fallback", "smalltalk", "feedback", "flow",
+               "clarify", "handoff"}
 ENGLISH_WORDS = {"the", "you", "your", "and", "with", "for", "what", "how", "apply", "please"}
 DUTCH_WORDS = {"de", "het", "een", "ik", "je", "uw", "niet", "wat", "hoe", "bent", "helaas",
                "graag", "bedankt", "hallo", "welkom"}

@@ -96,6 +96,7 @@ static void test_load_refusals(void **state)
 	load_fails("name: x\nsteps:\n  - user: hoi\n    press: 1\n", "not both");
 	load_fails("name: x\nsteps:\n  - expect: {kind: flow}\n", "needs user:, press:, action: or restart:");
 	load_fails("name: x\nsteps:\n  - press: 0\n", "button number");
+	load_fails("name: x\nsteps:\n  - press: 100\n", "button number");
 	load_fails("name: x\nsteps:\n  - restart: yes\n", "restart: true");
 	load_fails("name: x\nsteps:\n  - restart: true\n    expect: {says: [a]}\n", "cannot be checked");
 	load_fails("name: x\nsteps:\n  - user: a\n    capture: {ref: \"AF-[\"}\n", "capture 'ref'");
@@ -206,6 +207,9 @@ static void payload_is(const char *yaml, const json_t *prev, const json_t *vars,
 static void test_payload(void **state)
 {
 	json_t *prev = turn(), *vars = json_pack("{s:s}", "ref", "AF-ABC123");
+	json_t *times = json_pack("[{s:s, s:[{s:s, s:s}, {s:s, s:s}]}]", "kind", "flow",
+				  "quick_replies", "label", "10:15", "payload", "choose:10:15",
+				  "label", "10:30", "payload", "choose:10:30");
 
 	payload_is("name: x\nsteps:\n  - press: 1\n", prev, vars, "choose:stadhuis");
 	payload_is("name: x\nsteps:\n  - press: 3\n", prev, vars, "cancel");
@@ -216,9 +220,14 @@ static void test_payload(void **state)
 	payload_is("name: x\nsteps:\n  - press: Ik wil een medewerker spreken\n", prev, vars,
 		   "handoff:request");
 	payload_is("name: x\nsteps:\n  - press: Stadhuis Oost\n", prev, vars, NULL);
+	payload_is("name: x\nsteps:\n  - press: \"{ref}\"\n", prev, vars, NULL);
 	payload_is("name: x\nsteps:\n  - action: \"flow:afspraak\"\n", prev, vars, "flow:afspraak");
 	payload_is("name: x\nsteps:\n  - action: \"choose:{ref}\"\n", prev, vars, "choose:AF-ABC123");
 	payload_is("name: x\nsteps:\n  - press: 1\n", NULL, vars, NULL); /* nothing to press */
+	/* only digits are a number: "10:30" is a label */
+	payload_is("name: x\nsteps:\n  - press: \"10:30\"\n", times, vars, "choose:10:30");
+	payload_is("name: x\nsteps:\n  - press: 2\n", times, vars, "choose:10:30");
+	json_decref(times);
 	json_decref(prev);
 	json_decref(vars);
 }
@@ -254,7 +263,9 @@ static void test_check_messages(void **state)
 	check("    expect: {kind: flow}\n", none, NULL, NULL, vars, "got []");
 	check("    expect: {kinds: [handoff, flow]}\n", msgs, NULL, NULL, vars, NULL);
 	check("    expect: {kinds: [flow]}\n", msgs, NULL, NULL, vars, NULL);
-	check("    expect: {kinds: [flow, handoff]}\n", msgs, NULL, NULL, vars, "in this order");
+	check("    expect: {kinds: [flow, handoff]}\n", msgs, NULL, NULL, vars,
+	      "kinds [flow, handoff] in this order, got [handoff, flow]");
+	check("    expect: {kinds: [flow, flow]}\n", msgs, NULL, NULL, vars, "in this order");
 	check("    expect: {says: [MEDEWERKER, \"welke locatie\"]}\n", msgs, NULL, NULL, vars, NULL);
 	check("    expect: {says: datum}\n", msgs, NULL, NULL, vars, "to say 'datum'");
 	check("    expect: {not_says: [fout]}\n", msgs, NULL, NULL, vars, NULL);
