@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "dialog/convtest.h"
+#include "channels/channels.h"
 #include "dialog/dialog.h"
 #include "http/http_api.h"
 #include "integrations/integ.h"
@@ -108,6 +109,7 @@ struct runtime {
 	struct dialog *dialog;     /* the bot's guided flows (maybe none) */
 	struct conv_flows flow_ops;
 	struct conv_engine *engine;
+	struct channels *channels; /* WhatsApp / Telegram (serve only) */
 };
 
 /* kb_vectors_sync's callback: one blocking embeddings request. */
@@ -187,6 +189,7 @@ static void runtime_close(struct runtime *rt)
 	/* the clients first: their last answers still use engine, index and
 	 * store; embeddings before chat, as a ranked question may still ask the
 	 * model */
+	channels_free(rt->channels); /* finishes queued webhook events */
 	llm_client_free(rt->embed);
 	conv_engine_drain(rt->engine);
 	llm_client_free(rt->chat);
@@ -226,7 +229,7 @@ static int runtime_open(struct runtime *rt, const struct opts *o, const char *de
 static int cmd_serve(struct opts *o)
 {
 	struct http_server_opts hopts = {o->listen ? o->listen : "127.0.0.1:8080", o->threads,
-					 o->access_log};
+					 o->access_log, NULL};
 	struct http_server *srv = NULL;
 	struct lk_err err = {0};
 	struct runtime rt;
@@ -242,7 +245,12 @@ static int cmd_serve(struct opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	if (runtime_open(&rt, o, "sqlite:loket.db", 1, 0, &err))
 		return fail(&err);
-	ctx = (struct api_ctx){rt.engine, rt.st, rt.kb, rt.bot, rt.chat, rt.embed};
+	if (channels_new(&rt.channels, rt.bot, rt.st, rt.engine, &err)) {
+		runtime_close(&rt);
+		return fail(&err);
+	}
+	ctx = (struct api_ctx){rt.engine, rt.st, rt.kb, rt.bot, rt.chat, rt.embed, rt.channels};
+	hopts.allowed_origins = bot_allowed_origins(rt.bot);
 	if (http_server_start(&srv, &hopts, api_routes, &ctx, &err)) {
 		runtime_close(&rt);
 		return fail(&err);

@@ -488,9 +488,10 @@ static void bench_ours(struct bench_set *s, const struct nlu_params *params, lon
 		       "mean %.1f us\n",
 		       iters, lat[iters / 2] / 1e3, lat[(size_t)((double)iters * 0.99)] / 1e3,
 		       sum / (double)iters / 1e3);
-		printf("SUMMARY %s unrelated_to_flow=%zu/%zu train_ms=%.0f p50_us=%.1f p99_us=%.1f\n",
-		       summary, ood_over, sizeof(bench_ood_msgs) / sizeof(bench_ood_msgs[0]), train_ms,
-		       lat[iters / 2] / 1e3, lat[(size_t)((double)iters * 0.99)] / 1e3);
+		printf("SUMMARY %s unrelated_to_flow=%zu/%zu train_ms=%.0f p50_us=%.1f "
+		       "p99_us=%.1f\n",
+		       summary, ood_over, sizeof(bench_ood_msgs) / sizeof(bench_ood_msgs[0]),
+		       train_ms, lat[iters / 2] / 1e3, lat[(size_t)((double)iters * 0.99)] / 1e3);
 	} else {
 		printf("SUMMARY %s unrelated_to_flow=%zu/%zu train_ms=%.0f\n", summary, ood_over,
 		       sizeof(bench_ood_msgs) / sizeof(bench_ood_msgs[0]), train_ms);

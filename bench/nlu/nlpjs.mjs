@@ -88,9 +88,12 @@ async function latency(fn) {
   return { p50: lat[Math.floor(iters / 2)], p99: lat[Math.floor(iters * 0.99)] };
 }
 
-console.log(`nlp.js ${JSON.parse(readFileSync(new URL('./node_modules/@nlpjs/nlp/package.json', import.meta.url))).version}` +
-  `, node ${process.version}: trained on ${train.length} utterances in ${trainMs.toFixed(0)} ms;` +
-  ` ${none}/${test.length} test answers were "None" (below its threshold)`);
+const version = JSON.parse(
+  readFileSync(new URL('./node_modules/@nlpjs/nlp/package.json', import.meta.url)),
+).version;
+console.log(`nlp.js ${version}, node ${process.version}: trained on ${train.length} utterances` +
+  ` in ${trainMs.toFixed(0)} ms; ${none}/${test.length} test answers were "None"` +
+  ' (below its threshold)');
 if (unrelated.length) {
   console.log(`unrelated messages (${unrelated.length}): top flow score mean ` +
     `${(unrelSum / unrelated.length).toFixed(3)}; "None" for ${unrelNone}; ` +
@@ -98,14 +101,18 @@ if (unrelated.length) {
 }
 const unrel = unrelated.length ? ` unrelated_to_flow=${unrelOver}/${unrelated.length}` : '';
 if (iters > 0) {
-  // Warm up the JIT first, as bench_nlu's first calls warm the caches.
-  for (let i = 0; i < Math.min(iters, 2000); i += 1) await nlp.process(test[i % test.length].lang, test[i % test.length].text);
+  // Warm up the JIT first (bench_nlu's caches are warm from its quality pass).
+  for (let i = 0; i < Math.min(iters, 2000); i += 1) {
+    const x = test[i % test.length];
+    await nlp.process(x.lang, x.text);
+  }
   const full = await latency((x) => nlp.process(x.lang, x.text));
   const cls = await latency((x) => nlp.classify(x.lang, x.text));
-  console.log(`latency over ${iters} calls (one thread): process() p50 ${full.p50.toFixed(1)} us,` +
-    ` p99 ${full.p99.toFixed(1)} us; classify() only p50 ${cls.p50.toFixed(1)} us, p99 ${cls.p99.toFixed(1)} us`);
-  console.log(`SUMMARY train_ms=${trainMs.toFixed(0)} p50_us=${full.p50.toFixed(1)} p99_us=${full.p99.toFixed(1)}` +
-    ` classify_p50_us=${cls.p50.toFixed(1)} classify_p99_us=${cls.p99.toFixed(1)}` +
+  const us = (v) => v.toFixed(1);
+  console.log(`latency over ${iters} calls (one thread): process() p50 ${us(full.p50)} us,` +
+    ` p99 ${us(full.p99)} us; classify() only p50 ${us(cls.p50)} us, p99 ${us(cls.p99)} us`);
+  console.log(`SUMMARY train_ms=${trainMs.toFixed(0)} p50_us=${us(full.p50)}` +
+    ` p99_us=${us(full.p99)} classify_p50_us=${us(cls.p50)} classify_p99_us=${us(cls.p99)}` +
     ` none=${none}/${test.length}${unrel}`);
 } else {
   console.log(`SUMMARY train_ms=${trainMs.toFixed(0)} none=${none}/${test.length}${unrel}`);

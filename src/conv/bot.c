@@ -7,6 +7,7 @@
 #include "core/yaml_json.h"
 #include "llm/llm_config.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
@@ -43,6 +44,12 @@ static const char *const bot_yaml_keys[] = {
 	"embeddings", "embeddings.base_url", "embeddings.model", "embeddings.api_key",
 	"embeddings.api_key_env", "embeddings.timeout_ms", "embeddings.connect_timeout_ms",
 	"embeddings.retries", "embeddings.min_similarity", "embeddings.batch",
+	"channels", "channels.web", "channels.web.allowed_origins",
+	"channels.whatsapp", "channels.whatsapp.phone_number_id", "channels.whatsapp.api_base",
+	"channels.whatsapp.access_token_env", "channels.whatsapp.app_secret_env",
+	"channels.whatsapp.verify_token_env",
+	"channels.telegram", "channels.telegram.api_base", "channels.telegram.bot_token_env",
+	"channels.telegram.secret_token_env",
 	NULL,
 };
 
@@ -76,6 +83,8 @@ struct bot {
 	size_t n_catalogs;
 	struct llm_config llm, embeddings;
 	int has_llm, has_embeddings;
+	char **origins;          /* NULL-terminated */
+	json_t *channels;        /* the channels section (whatsapp, telegram) */
 };
 
 /* Case-folds, strips accents and punctuation, collapses spaces. Caller frees. */
@@ -394,6 +403,22 @@ static int check_flow_messages(const struct bot *b, struct lk_err *err)
 	return 0;
 }
 
+static int check_channel_messages(const struct bot *b, struct lk_err *err)
+{
+	static const char *const keys[] = {"channel_choose", "channel_menu", "channel_unsupported",
+					   NULL};
+
+	if (!json_object_get(b->channels, "whatsapp") && !json_object_get(b->channels, "telegram"))
+		return 0;
+	for (size_t i = 0; i < b->n_catalogs; i++)
+		for (const char *const *k = keys; *k; k++)
+			if (!json_object_get(b->catalogs[i].messages, *k))
+				return lk_err_set(err, LK_ECONFIG,
+						  "%s/messages/%s.yaml: message '%s' is missing (needed with WhatsApp or Telegram)",
+						  b->dir, b->catalogs[i].lang, *k);
+	return 0;
+}
+
 static int check_llm_messages(const struct bot *b, struct lk_err *err)
 {
 	if (!b->has_llm)
@@ -406,6 +431,49 @@ static int check_llm_messages(const struct bot *b, struct lk_err *err)
 						  b->dir, b->catalogs[i].lang, *k);
 		}
 	}
+	return 0;
+}
+
+/* "https://www.gemeente.nl" or "http://127.0.0.1:8081": scheme, host,
+ * optional port, nothing else. */
+static int valid_origin(const char *o)
+{
+	const char *h;
+
+	if (!strncmp(o, "https://", 8))
+		h = o + 8;
+	else if (!strncmp(o, "http://", 7))
+		h = o + 7;
+	else
+		return 0;
+	if (!*h || strlen(o) > 200)
+		return 0;
+	for (; *h; h++)
+		if (!(isalnum((unsigned char)*h) || *h == '.' || *h == '-' || *h == ':' || *h == '[' ||
+		      *h == ']'))
+			return 0;
+	return 1;
+}
+
+static int load_channels(struct bot *b, json_t *root, const char *path, struct lk_err *err)
+{
+	json_t *ch = json_object_get(root, "channels");
+	json_t *list = json_object_get(json_object_get(ch, "web"), "allowed_origins");
+	size_t n = json_array_size(list);
+
+	if (list && !json_is_array(list))
+		return lk_err_set(err, LK_ECONFIG, "%s: channels.web.allowed_origins must be a list", path);
+	b->origins = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		const char *o = json_string_value(json_array_get(list, i));
+
+		if (!o || !valid_origin(o))
+			return lk_err_set(err, LK_ECONFIG,
+					  "%s: channels.web.allowed_origins[%zu] must be an origin like https://www.gemeente.nl (no path)",
+					  path, i);
+		b->origins[i] = xstrdup(o);
+	}
+	b->channels = json_incref(ch);
 	return 0;
 }
 
@@ -441,7 +509,8 @@ int bot_load(struct bot **out, const char *dir, struct lk_err *err)
 	if ((rc = load_model_section(root, "llm", path.ptr, &b->llm, &b->has_llm, err)) ||
 	    (rc = load_model_section(root, "embeddings", path.ptr, &b->embeddings,
 				     &b->has_embeddings, err)) ||
-	    (rc = check_llm_messages(b, err)) || (rc = check_flow_messages(b, err)))
+	    (rc = check_llm_messages(b, err)) || (rc = check_flow_messages(b, err)) ||
+	    (rc = load_channels(b, root, path.ptr, err)) || (rc = check_channel_messages(b, err)))
 		goto fail;
 	json_decref(root);
 	buf_release(&path);
@@ -470,7 +539,21 @@ void bot_free(struct bot *b)
 	free(b->synonyms_path);
 	llm_config_release(&b->llm);
 	llm_config_release(&b->embeddings);
+	for (char **o = b->origins; o && *o; o++)
+		free(*o);
+	free(b->origins);
+	json_decref(b->channels);
 	free(b);
+}
+
+const char *const *bot_allowed_origins(const struct bot *b)
+{
+	return (const char *const *)b->origins;
+}
+
+const json_t *bot_channel(const struct bot *b, const char *name)
+{
+	return json_object_get(b->channels, name);
 }
 
 const struct llm_config *bot_llm(const struct bot *b) { return b->has_llm ? &b->llm : NULL; }

@@ -50,6 +50,12 @@ struct llm_config;
 const struct llm_config *bot_llm(const struct bot *b);
 const struct llm_config *bot_embeddings(const struct bot *b);
 
+/* channels.web.allowed_origins: NULL-terminated, never NULL. */
+const char *const *bot_allowed_origins(const struct bot *b);
+/* The channels.<name> section (whatsapp, telegram) as read, or NULL. */
+struct json_t;
+const struct json_t *bot_channel(const struct bot *b, const char *name);
+
 /* --- messages --- */
 /* Appends catalogue message `key` in `lang` to out, with {bot_name},
  * {contact_phone}, {contact_url} and {contact_hours} filled in. Falls back to

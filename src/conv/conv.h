@@ -96,6 +96,12 @@ int conv_post_async(struct conv_engine *e, const char *id, const char *token, co
 		    const char *action, conv_done_fn done, void *ud, json_t **out,
 		    struct lk_err *err);
 
+/* For channels that authenticate the sender themselves (a signed webhook):
+ * conv_post() without the token; it waits for a language model like
+ * conv_post(). Never reachable from the public API. */
+int conv_post_trusted(struct conv_engine *e, const char *id, const char *text, const char *action,
+		      json_t **out, struct lk_err *err);
+
 /* Subscribes to a conversation's events after checking its token. Stored
  * turns with seq > after are queued first (a reconnecting client passes its
  * Last-Event-ID), then live events follow. Caller closes with

@@ -147,7 +147,8 @@ static int check_bool(const char *path, const json_t *parent, const char *key, s
 	return 0;
 }
 
-static int check_expect(const char *path, const json_t *ex, int restart, struct lk_err *err)
+static int check_expect(const char *path, long line, const json_t *ex, int restart,
+			struct lk_err *err)
 {
 	static const char *const texts[] = {"kind", "flow", "step", "phase", "error", NULL};
 	static const char *const lists[] = {"kinds", "says", "not_says", "buttons", NULL};
@@ -156,7 +157,7 @@ static int check_expect(const char *path, const json_t *ex, int restart, struct 
 	int rc;
 
 	if (!json_is_object(ex))
-		return lk_err_set(err, LK_ECONFIG, "%s: 'expect' must be a mapping", path);
+		return lk_err_set(err, LK_ECONFIG, "%s:%ld: 'expect' must be a mapping", path, line);
 	for (const char *const *t = texts; *t; t++)
 		if ((rc = check_text(path, ex, *t, err)))
 			return rc;
@@ -185,14 +186,14 @@ static int check_expect(const char *path, const json_t *ex, int restart, struct 
 	return 0;
 }
 
-static int check_capture(const char *path, const json_t *cap, struct lk_err *err)
+static int check_capture(const char *path, long line, const json_t *cap, struct lk_err *err)
 {
 	const char *k;
 	json_t *v;
 
 	if (!json_is_object(cap))
-		return lk_err_set(err, LK_ECONFIG, "%s: 'capture' must be a mapping of name: pattern",
-				  path);
+		return lk_err_set(err, LK_ECONFIG, "%s:%ld: 'capture' must be a mapping of name: pattern",
+				  path, line);
 	json_object_foreach((json_t *)cap, k, v) {
 		regex_t re;
 		int rc;
@@ -253,13 +254,14 @@ static int check_step(const char *path, size_t i, const json_t *st, struct lk_er
 					  path, line, PRESS_MAX);
 	}
 	if (json_object_get(st, "expect") &&
-	    (rc = check_expect(path, json_object_get(st, "expect"), !strcmp(kind, "restart"), err)))
+	    (rc = check_expect(path, line, json_object_get(st, "expect"), !strcmp(kind, "restart"),
+			       err)))
 		return rc;
 	if (json_object_get(st, "capture")) {
 		if (!strcmp(kind, "restart"))
 			return lk_err_set(err, LK_ECONFIG, "%s:%ld: a restart has no bot messages to capture from",
 					  path, line);
-		if ((rc = check_capture(path, json_object_get(st, "capture"), err)))
+		if ((rc = check_capture(path, line, json_object_get(st, "capture"), err)))
 			return rc;
 	}
 	return 0;

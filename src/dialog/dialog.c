@@ -1401,8 +1401,10 @@ static int maybe_start(struct run *r, const char *text, const char *action)
 	flow = flow_find(r->d->flows, nr.intent);
 	if (!flow || nr.confidence < DIALOG_CLARIFY_CONFIDENCE)
 		return 0;
-	/* one word ("vergunning") is too little to start a task on: ask */
-	if (nr.confidence >= DIALOG_START_CONFIDENCE && word_count(text) >= 2) {
+	/* one word ("vergunning") is too little to start a task on, and so is a
+	 * close runner-up: ask */
+	if (nr.confidence >= DIALOG_START_CONFIDENCE && word_count(text) >= 2 &&
+	    nr.confidence - nr.second_confidence >= DIALOG_START_MARGIN) {
 		start_flow(r, flow, text);
 		return 1;
 	}

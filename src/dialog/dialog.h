@@ -31,6 +31,7 @@
 
 #define DIALOG_START_CONFIDENCE 0.55   /* a flow starts at this classifier confidence */
 #define DIALOG_CLARIFY_CONFIDENCE 0.30 /* between the two: "Do you mean ...?" */
+#define DIALOG_START_MARGIN 0.20       /* ... and this far ahead of the runner-up */
 #define DIALOG_MAX_FAILS 3             /* failed answers before a person is offered */
 
 struct dialog;

@@ -5,6 +5,7 @@
  */
 #include "http/http_api.h"
 
+#include "channels/channels.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "http/web_assets.h"
@@ -189,6 +190,63 @@ static void upload_attachment(void *vctx, const struct http_request *req,
 				       (json_int_t)req->body_len));
 }
 
+/* --- WhatsApp and Telegram webhooks --- */
+
+static void channel_reply(const struct channels_reply *r, struct http_response *res)
+{
+	res->status = r->status;
+	if (r->json) {
+		res->json = r->json;
+		return;
+	}
+	res->owned_body = xstrdup(r->text ? r->text : "");
+	res->body_len = strlen(res->owned_body);
+	res->content_type = "text/plain; charset=utf-8";
+}
+
+static void whatsapp_verify(void *vctx, const struct http_request *req, struct http_response *res)
+{
+	struct api_ctx *ctx = vctx;
+	struct channels_reply r;
+
+	if (!ctx->channels) {
+		http_error(res, 404, "route_not_found", "no such address");
+		return;
+	}
+	channels_whatsapp_verify(ctx->channels, req->query(req, "hub.mode"),
+				 req->query(req, "hub.verify_token"), req->query(req, "hub.challenge"),
+				 &r);
+	channel_reply(&r, res);
+}
+
+static void whatsapp_webhook(void *vctx, const struct http_request *req, struct http_response *res)
+{
+	struct api_ctx *ctx = vctx;
+	struct channels_reply r;
+
+	if (!ctx->channels) {
+		http_error(res, 404, "route_not_found", "no such address");
+		return;
+	}
+	channels_whatsapp_webhook(ctx->channels, req->header(req, "X-Hub-Signature-256"), req->body,
+				  req->body_len, &r);
+	channel_reply(&r, res);
+}
+
+static void telegram_webhook(void *vctx, const struct http_request *req, struct http_response *res)
+{
+	struct api_ctx *ctx = vctx;
+	struct channels_reply r;
+
+	if (!ctx->channels) {
+		http_error(res, 404, "route_not_found", "no such address");
+		return;
+	}
+	channels_telegram_webhook(ctx->channels, req->header(req, "X-Telegram-Bot-Api-Secret-Token"),
+				  req->body, req->body_len, &r);
+	channel_reply(&r, res);
+}
+
 /* --- the event stream: a conversation subscriber as an HTTP stream source --- */
 
 struct event_source {
@@ -325,6 +383,34 @@ static void metrics(void *vctx, const struct http_request *req, struct http_resp
 	buf_addf(&b, "loket_event_streams %zu\n", cs.subscribers);
 	if (ctx->chat || ctx->embed)
 		metric(&b, "loket_llm_calls_total", "counter", "Calls to the model servers, by outcome.");
+	if (ctx->channels) {
+		static const char *const names[2] = {"whatsapp", "telegram"};
+		static const char *const st[5] = {"sent", "delivered", "read", "failed", "other"};
+		struct channels_stats chs;
+
+		channels_stats(ctx->channels, &chs);
+		metric(&b, "loket_channel_events_total", "counter",
+		       "Webhook events by channel and outcome (accepted, duplicate, refused).");
+		for (int i = 0; i < 2; i++) {
+			if (!channels_has(ctx->channels, names[i]))
+				continue;
+			buf_addf(&b, "loket_channel_events_total{channel=\"%s\",outcome=\"accepted\"} %llu\n",
+				 names[i], (unsigned long long)chs.received[i]);
+			buf_addf(&b, "loket_channel_events_total{channel=\"%s\",outcome=\"duplicate\"} %llu\n",
+				 names[i], (unsigned long long)chs.duplicates[i]);
+			buf_addf(&b, "loket_channel_events_total{channel=\"%s\",outcome=\"refused\"} %llu\n",
+				 names[i], (unsigned long long)chs.refused[i]);
+			buf_addf(&b, "loket_channel_sends_total{channel=\"%s\",result=\"ok\"} %llu\n",
+				 names[i], (unsigned long long)chs.sent[i]);
+			buf_addf(&b, "loket_channel_sends_total{channel=\"%s\",result=\"failed\"} %llu\n",
+				 names[i], (unsigned long long)chs.send_failed[i]);
+		}
+		buf_addf(&b, "loket_channel_sends_total{channel=\"whatsapp\",result=\"outside_window\"} %llu\n",
+			 (unsigned long long)chs.outside_window);
+		for (int k = 0; k < 5; k++)
+			buf_addf(&b, "loket_whatsapp_statuses_total{status=\"%s\"} %llu\n", st[k],
+				 (unsigned long long)chs.statuses[k]);
+	}
 	if (ctx->chat)
 		llm_metrics(&b, "chat", ctx->chat);
 	if (ctx->embed)
@@ -396,9 +482,13 @@ const struct http_route api_routes[] = {
 	{"DELETE", "/api/v1/conversations/:id", delete_conversation, 0},
 	{"GET", "/api/v1/conversations/:id/events", conversation_events, 0},
 	{"POST", "/api/v1/conversations/:id/attachments", upload_attachment, HTTP_ROUTE_UPLOAD},
+	{"GET", "/channels/whatsapp/webhook", whatsapp_verify, 0},
+	{"POST", "/channels/whatsapp/webhook", whatsapp_webhook, HTTP_ROUTE_RAW},
+	{"POST", "/channels/telegram/webhook", telegram_webhook, HTTP_ROUTE_RAW},
 	{"GET", "/healthz", health, 0},
 	{"GET", "/metrics", metrics, 0},
 	{"GET", "/", static_asset, 0},
 	{"GET", "/static/:file", static_asset, 0},
+	{"GET", "/widget/:file", static_asset, 0},
 	{0, 0, 0, 0},
 };

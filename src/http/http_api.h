@@ -12,6 +12,7 @@
 
 /* What every handler gets as its ctx; all borrowed. */
 struct llm_client;
+struct channels;
 
 struct api_ctx {
 	struct conv_engine *engine;
@@ -20,6 +21,7 @@ struct api_ctx {
 	const struct bot *bot;
 	struct llm_client *chat;   /* may be NULL: for /metrics */
 	struct llm_client *embed;  /* may be NULL */
+	struct channels *channels; /* WhatsApp / Telegram; may be NULL */
 };
 
 /* Ends with a zeroed row. */

@@ -60,6 +60,7 @@ struct http_server {
 	void *ctx;
 	int access_log;
 	unsigned port;
+	const char *const *origins; /* CORS: allowed origins */
 	pthread_mutex_t mu;     /* registry of parked connections */
 	pthread_cond_t tick;    /* the pinger's sleep */
 	struct parked *parked;
@@ -74,7 +75,28 @@ struct request_state {
 	int too_big;
 	struct timespec start;
 	struct http_deferred *deferred; /* a deferred response waiting to be sent */
+	const char *origin;     /* the request's Origin when it is allowed (CORS), else NULL */
 };
+
+/* The request's Origin if the server allows it, else NULL. */
+static const char *allowed_origin(struct http_server *srv, struct MHD_Connection *conn)
+{
+	const char *o = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+
+	for (const char *const *a = srv->origins; o && a && *a; a++)
+		if (!strcmp(*a, o))
+			return o;
+	return NULL;
+}
+
+static void add_cors(struct MHD_Response *r, const char *origin)
+{
+	MHD_add_response_header(r, "Vary", "Origin");
+	if (!origin)
+		return;
+	MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
+	MHD_add_response_header(r, "Access-Control-Expose-Headers", "Content-Type");
+}
 
 /* --- the registry of parked connections --- */
 
@@ -207,8 +229,10 @@ static void *pinger_main(void *arg)
 	return NULL;
 }
 
+static void add_cors(struct MHD_Response *r, const char *origin);
+
 static enum MHD_Result start_stream(struct http_server *srv, struct MHD_Connection *conn,
-				    struct http_response *res)
+				    struct http_response *res, const char *origin)
 {
 	struct http_stream *s = xcalloc(1, sizeof(*s));
 	struct MHD_Response *r;
@@ -231,6 +255,7 @@ static enum MHD_Result start_stream(struct http_server *srv, struct MHD_Connecti
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Accel-Buffering", "no");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	add_cors(r, origin);
 	ok = MHD_queue_response(conn, (unsigned)res->status, r);
 	MHD_destroy_response(r);
 	return ok;
@@ -355,6 +380,11 @@ static const char *query_arg(const struct http_request *req, const char *key)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+static const char *header_value(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
 static const char *last_event_id(struct MHD_Connection *conn)
 {
 	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
@@ -423,13 +453,14 @@ static void dispatch(struct http_server *srv, struct MHD_Connection *conn, const
 		return;
 	}
 	req.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-	if (route->flags & HTTP_ROUTE_UPLOAD) {
+	if (route->flags & (HTTP_ROUTE_UPLOAD | HTTP_ROUTE_RAW)) {
 		req.body = rs->body.ptr;
 		req.body_len = rs->body.len;
 	}
 	req.bearer = bearer_token(conn);
 	req.last_event_id = last_event_id(conn);
 	req.query = query_arg;
+	req.header = header_value;
 	req.conn = conn;
 	if ((route->flags & HTTP_ROUTE_JSON) && parse_json_body(conn, rs, &req, res)) {
 		json_decref(req.json);
@@ -449,7 +480,7 @@ static void add_common_headers(struct MHD_Response *r, const struct http_respons
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *res,
-				     const char *allow)
+				     const char *allow, const char *origin)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ok;
@@ -473,6 +504,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	if (!r)
 		return MHD_NO;
 	add_common_headers(r, res);
+	add_cors(r, origin);
 	if (allow)
 		MHD_add_response_header(r, "Allow", allow);
 	ok = MHD_queue_response(conn, (unsigned)res->status, r);
@@ -513,7 +545,7 @@ static enum MHD_Result send_deferred(struct http_server *srv, struct MHD_Connect
 	pthread_mutex_unlock(&d->p.mu);
 	if (!res.json)
 		http_error(&res, 500, "internal_error", "no response was produced");
-	ok = send_response(conn, &res, NULL);
+	ok = send_response(conn, &res, NULL, rs->origin);
 	if (srv->access_log)
 		log_access(method, res.status, &rs->start);
 	json_decref(res.json);
@@ -541,6 +573,35 @@ static enum MHD_Result park_deferred(struct http_server *srv, struct MHD_Connect
 	return MHD_YES;
 }
 
+/* A browser asks whether a page of another site may call us (CORS). */
+static enum MHD_Result preflight(struct http_server *srv, struct MHD_Connection *conn,
+				 struct request_state *rs)
+{
+	struct http_response res = {.status = 204, .body = "", .body_len = 0};
+	struct MHD_Response *r;
+	enum MHD_Result ok;
+
+	if (!rs->origin) {
+		http_error(&res, 403, "origin_not_allowed",
+			   "this web site may not call the API (see channels.web.allowed_origins)");
+		ok = send_response(conn, &res, NULL, NULL);
+		json_decref(res.json);
+		return ok;
+	}
+	r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	add_cors(r, rs->origin);
+	MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, DELETE");
+	MHD_add_response_header(r, "Access-Control-Allow-Headers",
+				"Authorization, Content-Type, Last-Event-ID");
+	MHD_add_response_header(r, "Access-Control-Max-Age", "600");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	ok = MHD_queue_response(conn, 204, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
 /* How large a body the request's route takes. */
 static size_t route_body_max(struct http_server *srv, const char *method, const char *url)
 {
@@ -551,9 +612,12 @@ static size_t route_body_max(struct http_server *srv, const char *method, const 
 
 	memset(&req, 0, sizeof(req));
 	buf_init(&allow, 256);
-	if (http_router_find(srv->routes, method, url, &req, &route, &allow) == HTTP_ROUTER_FOUND &&
-	    (route->flags & HTTP_ROUTE_UPLOAD))
-		max = HTTP_UPLOAD_MAX;
+	if (http_router_find(srv->routes, method, url, &req, &route, &allow) == HTTP_ROUTER_FOUND) {
+		if (route->flags & HTTP_ROUTE_UPLOAD)
+			max = HTTP_UPLOAD_MAX;
+		else if (route->flags & HTTP_ROUTE_RAW)
+			max = HTTP_WEBHOOK_MAX;
+	}
 	buf_release(&allow);
 	return max;
 }
@@ -576,11 +640,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rs = xcalloc(1, sizeof(*rs));
 		buf_init(&rs->body, max);
 		clock_gettime(CLOCK_MONOTONIC, &rs->start);
+		rs->origin = allowed_origin(srv, conn);
 		*con_cls = rs;
+		if (!strcmp(method, "OPTIONS"))
+			return preflight(srv, conn, rs);
 		if (cl && strtoull(cl, NULL, 10) > (max > DECLARED_BODY_REFUSE ? max : DECLARED_BODY_REFUSE)) {
 			/* Refuse at once instead of reading a huge body. */
-			http_error(&res, 413, "payload_too_large", "the body is larger than 16 KiB");
-			ok = send_response(conn, &res, NULL);
+			http_error(&res, 413, "payload_too_large", "the body is too large");
+			ok = send_response(conn, &res, NULL, NULL);
 			json_decref(res.json);
 			return ok;
 		}
@@ -607,9 +674,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		buf_release(&allow_buf);
 		if (srv->access_log)
 			log_access(method, res.status, &rs->start);
-		return start_stream(srv, conn, &res);
+		return start_stream(srv, conn, &res, rs->origin);
 	}
-	ok = send_response(conn, &res, allow);
+	ok = send_response(conn, &res, allow, rs->origin);
 	if (srv->access_log)
 		log_access(method, res.status, &rs->start);
 	json_decref(res.json);
@@ -704,6 +771,7 @@ int http_server_start(struct http_server **out, const struct http_server_opts *o
 	pthread_cond_init(&srv->tick, NULL);
 	srv->routes = routes;
 	srv->ctx = ctx;
+	srv->origins = opts->allowed_origins;
 	srv->access_log = opts->access_log;
 	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
 				       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,

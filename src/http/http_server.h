@@ -16,6 +16,7 @@
 
 #define HTTP_BODY_MAX ((size_t)16 * 1024) /* bytes; larger bodies get 413 */
 #define HTTP_UPLOAD_MAX ((size_t)5 << 20)  /* bytes of an upload route's body */
+#define HTTP_WEBHOOK_MAX ((size_t)1 << 20) /* bytes of a webhook's body */
 #define HTTP_MAX_PARAMS 4
 #define HTTP_PATH_MAX 1024
 #define HTTP_PATH_SEGMENTS 16
@@ -33,9 +34,10 @@ struct http_request {
 	const char *bearer;       /* token from "Authorization: Bearer ...", or NULL */
 	const char *last_event_id; /* "Last-Event-ID" header of an event stream, or NULL */
 	const char *(*query)(const struct http_request *req, const char *key); /* query argument or NULL */
+	const char *(*header)(const struct http_request *req, const char *name); /* header or NULL */
 	void *conn;               /* the server's connection (for query) */
 	json_t *json;             /* parsed body for HTTP_ROUTE_JSON routes (borrowed) */
-	const void *body;         /* raw body for HTTP_ROUTE_UPLOAD routes (borrowed) */
+	const void *body;         /* raw body for HTTP_ROUTE_UPLOAD/RAW routes (borrowed) */
 	size_t body_len;
 	const char *content_type; /* the request's Content-Type, or NULL */
 	const char *params[HTTP_MAX_PARAMS]; /* ":name" segments of the route, in order */
@@ -104,6 +106,7 @@ typedef void (*http_handler_fn)(void *ctx, const struct http_request *req,
 enum http_route_flags {
 	HTTP_ROUTE_JSON = 1,   /* body must be a JSON object with Content-Type application/json */
 	HTTP_ROUTE_UPLOAD = 2, /* raw body up to HTTP_UPLOAD_MAX (a photo) */
+	HTTP_ROUTE_RAW = 4,    /* raw body up to HTTP_WEBHOOK_MAX, any type (a signed webhook) */
 };
 
 struct http_route {
@@ -119,6 +122,9 @@ struct http_server_opts {
 	const char *listen;  /* "127.0.0.1:8080" or "[::1]:8080" */
 	unsigned threads;    /* worker threads; 0 picks a default */
 	int access_log;      /* one line per request on stderr */
+	/* Web sites whose pages may call the API (CORS), exact origins such as
+	 * "https://www.gemeente.nl"; NULL-terminated, borrowed; NULL: none. */
+	const char *const *allowed_origins;
 };
 
 /* Starts listening; `routes` ends with a zeroed entry and must outlive the

@@ -365,3 +365,42 @@ int store_attachment_get(struct store *st, const char *bot, const char *id, int 
 	return st->ops->attachment_get(st->impl, bot, id, with_data, out, err);
 }
 /* --- end of built-in backends --- */
+
+/* --- messaging channels --- */
+
+int store_inbox_add(struct store *st, const char *bot, const struct store_inbox_event *ev,
+		    struct lk_err *err)
+{
+	return st->ops->inbox_add(st->impl, bot, ev, err);
+}
+
+int store_inbox_done(struct store *st, const char *bot, const char *channel, const char *event_id,
+		     struct lk_err *err)
+{
+	return st->ops->inbox_done(st->impl, bot, channel, event_id, err);
+}
+
+int store_inbox_pending(struct store *st, const char *bot, struct store_inbox_event **out,
+			size_t *n, size_t max, struct lk_err *err)
+{
+	return st->ops->inbox_pending(st->impl, bot, out, n, max, err);
+}
+
+void store_inbox_release(struct store_inbox_event *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].text);
+	free(v);
+}
+
+int store_link_get(struct store *st, const char *bot, const char *channel, const char *user,
+		   char conv_id[STORE_ID_LEN + 1], int64_t *last_inbound, struct lk_err *err)
+{
+	return st->ops->link_get(st->impl, bot, channel, user, conv_id, last_inbound, err);
+}
+
+int store_link_put(struct store *st, const char *bot, const char *channel, const char *user,
+		   const char *conv_id, int64_t last_inbound, struct lk_err *err)
+{
+	return st->ops->link_put(st->impl, bot, channel, user, conv_id, last_inbound, err);
+}

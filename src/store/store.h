@@ -283,4 +283,36 @@ int store_attachment_get(struct store *st, const char *bot, const char *id, int 
 			 struct store_attachment *out, struct lk_err *err);
 /* --- end of built-in backends --- */
 
+/* --- messaging channels (src/channels) ---
+ * Every inbound WhatsApp or Telegram event is recorded before it is
+ * acknowledged: the record is the duplicate check (platforms deliver
+ * again when unsure) and lets a restarted server handle what it had
+ * acknowledged but not answered. Its text is dropped once handled. */
+struct store_inbox_event {
+	char channel[16];     /* "whatsapp", "telegram" */
+	char event_id[161];
+	char user[65];        /* the platform's user or chat id */
+	char kind[8];         /* "text", "action", "other" */
+	char *text;           /* owned; NULL for "other" */
+	char callback_id[161];
+	char lang[8];
+	int64_t received_at;
+};
+/* LK_EEXIST (no error message) when the event was recorded before. */
+int store_inbox_add(struct store *st, const char *bot, const struct store_inbox_event *ev,
+		    struct lk_err *err);
+int store_inbox_done(struct store *st, const char *bot, const char *channel, const char *event_id,
+		     struct lk_err *err);
+/* Recorded events not handled yet, oldest first, at most max. Caller frees
+ * with store_inbox_release(). */
+int store_inbox_pending(struct store *st, const char *bot, struct store_inbox_event **out,
+			size_t *n, size_t max, struct lk_err *err);
+void store_inbox_release(struct store_inbox_event *v, size_t n);
+/* The conversation of a channel's user and when they last wrote (unix s);
+ * LK_ENOTFOUND when none. Erasing the conversation erases the link. */
+int store_link_get(struct store *st, const char *bot, const char *channel, const char *user,
+		   char conv_id[STORE_ID_LEN + 1], int64_t *last_inbound, struct lk_err *err);
+int store_link_put(struct store *st, const char *bot, const char *channel, const char *user,
+		   const char *conv_id, int64_t last_inbound, struct lk_err *err);
+
 #endif

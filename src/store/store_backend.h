@@ -66,6 +66,17 @@ struct store_ops {
 	int (*attachment_get)(void *impl, const char *bot, const char *id, int with_data,
 			      struct store_attachment *out, struct lk_err *err);
 	/* --- end of built-in backends --- */
+	/* --- messaging channels --- */
+	int (*inbox_add)(void *impl, const char *bot, const struct store_inbox_event *ev,
+			 struct lk_err *err);
+	int (*inbox_done)(void *impl, const char *bot, const char *channel, const char *event_id,
+			  struct lk_err *err);
+	int (*inbox_pending)(void *impl, const char *bot, struct store_inbox_event **out, size_t *n,
+			     size_t max, struct lk_err *err);
+	int (*link_get)(void *impl, const char *bot, const char *channel, const char *user,
+			char conv_id[STORE_ID_LEN + 1], int64_t *last_inbound, struct lk_err *err);
+	int (*link_put)(void *impl, const char *bot, const char *channel, const char *user,
+			const char *conv_id, int64_t last_inbound, struct lk_err *err);
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -128,7 +128,17 @@ static const char schema_sql[] =
 	" conv_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,"
 	" content_type TEXT NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL,"
 	" created_at INTEGER NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS integ_attachments_by_conv ON integ_attachments(conv_id);";
+	"CREATE INDEX IF NOT EXISTS integ_attachments_by_conv ON integ_attachments(conv_id);"
+	/* --- messaging channels: inbound events (dedupe + crash recovery), users' conversations --- */
+	"CREATE TABLE IF NOT EXISTS channel_inbox(bot TEXT NOT NULL, channel TEXT NOT NULL,"
+	" event_id TEXT NOT NULL, user TEXT NOT NULL, kind TEXT NOT NULL, text TEXT,"
+	" callback_id TEXT, lang TEXT, received_at INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY(bot, channel, event_id)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS channel_inbox_open ON channel_inbox(bot, done, received_at);"
+	"CREATE TABLE IF NOT EXISTS channel_links(bot TEXT NOT NULL, channel TEXT NOT NULL,"
+	" user TEXT NOT NULL, conv_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,"
+	" last_inbound INTEGER NOT NULL, PRIMARY KEY(bot, channel, user)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS channel_links_by_conv ON channel_links(conv_id);";
 
 struct conn {
 	sqlite3 *db;
@@ -1478,6 +1488,154 @@ out:
 }
 /* --- end of built-in backends --- */
 
+/* --- messaging channels --- */
+
+static int sqlite_inbox_add(void *impl, const char *bot, const struct store_inbox_event *ev,
+			    struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = iq_prepare(c, "INSERT INTO channel_inbox(bot, channel, event_id, user, kind, text,"
+			" callback_id, lang, received_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+			" ON CONFLICT DO NOTHING", &st, err);
+	if (!rc) {
+		bind_text(st, 1, bot);
+		bind_text(st, 2, ev->channel);
+		bind_text(st, 3, ev->event_id);
+		bind_text(st, 4, ev->user);
+		bind_text(st, 5, ev->kind);
+		bind_text(st, 6, ev->text);
+		bind_text(st, 7, ev->callback_id);
+		bind_text(st, 8, ev->lang);
+		sqlite3_bind_int64(st, 9, ev->received_at);
+		rc = iq_exec(c, st, "record inbound event", err);
+		if (!rc && sqlite3_changes(c->db) == 0)
+			rc = LK_EEXIST; /* seen before: a duplicate delivery */
+	}
+	sqlite3_finalize(st);
+	conn_put(s, c);
+	return rc;
+}
+
+/* Marks an event handled and forgets its text (it is in the conversation
+ * now, which is where erasure and retention apply). */
+static int sqlite_inbox_done(void *impl, const char *bot, const char *channel,
+			     const char *event_id, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = iq_prepare(c, "UPDATE channel_inbox SET done = 1, text = NULL WHERE bot = ?1 AND"
+			" channel = ?2 AND event_id = ?3", &st, err);
+	if (!rc) {
+		bind_text(st, 1, bot);
+		bind_text(st, 2, channel);
+		bind_text(st, 3, event_id);
+		rc = iq_exec(c, st, "finish inbound event", err);
+	}
+	sqlite3_finalize(st);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_inbox_pending(void *impl, const char *bot, struct store_inbox_event **out,
+				size_t *n, size_t max, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = iq_prepare(c, "SELECT channel, event_id, user, kind, text, callback_id, lang,"
+			" received_at FROM channel_inbox WHERE bot = ?1 AND done = 0"
+			" ORDER BY received_at LIMIT ?2", &st, err);
+	if (!rc) {
+		bind_text(st, 1, bot);
+		sqlite3_bind_int64(st, 2, (int64_t)max);
+		*out = xcalloc(max ? max : 1, sizeof(**out));
+		while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			struct store_inbox_event *e = &(*out)[(*n)++];
+
+			copy_column(e->channel, sizeof(e->channel), st, 0);
+			copy_column(e->event_id, sizeof(e->event_id), st, 1);
+			copy_column(e->user, sizeof(e->user), st, 2);
+			copy_column(e->kind, sizeof(e->kind), st, 3);
+			e->text = dup_column(st, 4);
+			copy_column(e->callback_id, sizeof(e->callback_id), st, 5);
+			copy_column(e->lang, sizeof(e->lang), st, 6);
+			e->received_at = sqlite3_column_int64(st, 7);
+		}
+		rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_error(err, c->db, "list inbox");
+	}
+	sqlite3_finalize(st);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_link_get(void *impl, const char *bot, const char *channel, const char *user,
+			   char conv_id[STORE_ID_LEN + 1], int64_t *last_inbound, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = iq_prepare(c, "SELECT conv_id, last_inbound FROM channel_links WHERE bot = ?1 AND"
+			" channel = ?2 AND user = ?3", &st, err);
+	if (!rc) {
+		bind_text(st, 1, bot);
+		bind_text(st, 2, channel);
+		bind_text(st, 3, user);
+		switch (sqlite3_step(st)) {
+		case SQLITE_ROW:
+			copy_column(conv_id, STORE_ID_LEN + 1, st, 0);
+			*last_inbound = sqlite3_column_int64(st, 1);
+			break;
+		case SQLITE_DONE:
+			rc = lk_err_set(err, LK_ENOTFOUND, "no conversation for this user yet");
+			break;
+		default:
+			rc = db_error(err, c->db, "read link");
+		}
+	}
+	sqlite3_finalize(st);
+	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_link_put(void *impl, const char *bot, const char *channel, const char *user,
+			   const char *conv_id, int64_t last_inbound, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = iq_prepare(c, "INSERT INTO channel_links(bot, channel, user, conv_id, last_inbound)"
+			" VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(bot, channel, user) DO UPDATE SET"
+			" conv_id = ?4, last_inbound = max(last_inbound, ?5)", &st, err);
+	if (!rc) {
+		bind_text(st, 1, bot);
+		bind_text(st, 2, channel);
+		bind_text(st, 3, user);
+		bind_text(st, 4, conv_id);
+		sqlite3_bind_int64(st, 5, last_inbound);
+		rc = iq_exec(c, st, "write link", err);
+	}
+	sqlite3_finalize(st);
+	conn_put(s, c);
+	return rc;
+}
+
+/* --- end of messaging channels --- */
+
 const struct store_ops store_sqlite_ops = {
 	.scheme = "sqlite",
 	.open = sqlite_open,
@@ -1510,4 +1668,9 @@ const struct store_ops store_sqlite_ops = {
 	.records_count = sqlite_records_count,
 	.attachment_put = sqlite_attachment_put,
 	.attachment_get = sqlite_attachment_get,
+	.inbox_add = sqlite_inbox_add,
+	.inbox_done = sqlite_inbox_done,
+	.inbox_pending = sqlite_inbox_pending,
+	.link_get = sqlite_link_get,
+	.link_put = sqlite_link_put,
 };

@@ -40,7 +40,7 @@ static void init_once(void)
 	snprintf(conv_id, sizeof(conv_id), "%s", json_string_value(json_object_get(out, "id")));
 	snprintf(conv_token, sizeof(conv_token), "%s", json_string_value(json_object_get(out, "token")));
 	json_decref(out);
-	ctx = (struct api_ctx){engine, st, kb, bot, NULL, NULL};
+	ctx = (struct api_ctx){engine, st, kb, bot, NULL, NULL, NULL};
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
