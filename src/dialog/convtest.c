@@ -542,7 +542,7 @@ static int check_flow(const json_t *ex, const json_t *flow, const json_t *vars, 
 		if (!got)
 			return lk_err_set(err, LK_EINVAL, "expected slot '%s', but no flow is active", k);
 		have = json_object_get(json_object_get(flow, "slots"), k);
-		if (is_none(json_string_value(v)) && strcmp(json_string_value(v), "")) {
+		if (!strcmp(json_string_value(v), "null") || !strcmp(json_string_value(v), "~")) {
 			if (have && !json_is_null(have))
 				return lk_err_set(err, LK_EINVAL, "expected slot '%s' to be empty, got '%.200s'",
 						  k, json_string_value(have) ?: "(not a text)");
