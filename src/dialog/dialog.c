@@ -33,6 +33,7 @@
 #define TEXT_SLOT_MAX 1000
 #define VALUE_MAX 512
 #define LABEL_MAX 60
+#define TEXT_FROM_START_WORDS 6 /* a starting message this long can fill a text slot */
 
 struct dialog {
 	const struct bot *bot;
@@ -715,6 +716,32 @@ static int run_call(struct run *r, const json_t *step)
 			json_string_value(json_object_get(step, "call")), e.msg);
 		return 0; /* an informational step: the flow goes on without it */
 	}
+	{
+		/* refuse_if: {field, equals, reason}: a result that is a refusal */
+		const json_t *ri = json_object_get(step, "refuse_if");
+		const char *f = json_string_value(json_object_get(ri, "field"));
+		const char *eq = json_string_value(json_object_get(ri, "equals"));
+		const char *got = f ? json_string_value(json_object_get(res, f)) : NULL;
+
+		if (got && eq && !strcmp(got, eq)) {
+			const char *reason = json_string_value(json_object_get(ri, "reason"));
+			const json_t *handler = json_object_get(json_object_get(step, "errors"),
+								reason ? reason : "");
+			const char *go = json_string_value(json_object_get(handler, "goto"));
+			long idx = step_of_slot(r, go);
+
+			json_decref(res);
+			if (handler)
+				say(r, "flow", text_in(r, handler, "say"));
+			if (handler && idx >= 0) {
+				clear_slot(r, go);
+				ask(r, (size_t)idx, 0);
+			} else {
+				end_flow(r);
+			}
+			return 1;
+		}
+	}
 	json_object_foreach(res, k, v)
 		if (json_is_string(v) || json_is_number(v))
 			json_object_set(json_object_get(r->state, "vars"), k, v);
@@ -978,20 +1005,33 @@ static int parse_slot(struct run *r, const json_t *step, const json_t *opts, con
 		break;
 	}
 	case FLOW_REFERENCE: {
-		size_t n = 0;
+		/* a token like AF-7K3Q9M or Z-2026-000123 anywhere in the text */
 		const char *p = text;
 
-		while (*p == ' ')
-			p++;
-		for (; *p && n < 40; p++) {
-			if (isalnum((unsigned char)*p) || *p == '-')
-				out[n++] = (char)toupper((unsigned char)*p);
-			else if (*p != ' ')
-				break;
+		for (;;) {
+			size_t n = 0;
+			const char *q;
+
+			while (*p && !isalnum((unsigned char)*p))
+				p++;
+			if (!*p)
+				return 0;
+			for (q = p; *q && (isalnum((unsigned char)*q) || *q == '-') && n < 40; q++)
+				out[n++] = (char)toupper((unsigned char)*q);
+			out[n] = '\0';
+			while (n && out[n - 1] == '-')
+				out[--n] = '\0';
+			{
+				size_t pre = strspn(out, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+				const char *rest = out + pre + 1;
+
+				/* AF-7K3Q9M, Z-2026-000123; not E-MAIL */
+				if (pre >= 1 && pre <= 3 && out[pre] == '-' &&
+				    (strpbrk(rest, "0123456789") || strlen(rest) >= 6))
+					break;
+			}
+			p = *q ? q + 1 : q;
 		}
-		out[n] = '\0';
-		if (n < 5 || *p || !strchr(out, '-') || !isalpha((unsigned char)out[0]))
-			return 0;
 		break;
 	}
 	case FLOW_PHOTO:
@@ -1031,12 +1071,86 @@ static int extractable(const json_t *step)
 		return is_true(x);
 	return type == FLOW_CHOICE || type == FLOW_DATE || type == FLOW_TIME ||
 	       type == FLOW_POSTCODE || type == FLOW_EMAIL || type == FLOW_PHONE ||
-	       type == FLOW_KENTEKEN || type == FLOW_IBAN || type == FLOW_BSN;
+	       type == FLOW_IBAN || type == FLOW_BSN || type == FLOW_REFERENCE ||
+	       type == FLOW_RATING || type == FLOW_KENTEKEN;
 }
 
 /* Fills, from one message, every later slot it clearly names ("next
  * Tuesday at half past three" fills date and time). Dynamic options are
  * left to their own turn (they depend on what comes before). */
+static size_t word_count(const char *text);
+
+/* Lower-case words of s, space-separated and space-framed: " ik wil een ". */
+static void word_list(const char *s, struct buf *out)
+{
+	int in_word = 0;
+
+	buf_addc(out, ' ');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		int letter = isalnum(*p) || *p >= 0x80;
+
+		if (letter)
+			buf_addc(out, (char)tolower(*p));
+		else if (in_word)
+			buf_addc(out, ' ');
+		in_word = letter;
+	}
+	if (in_word)
+		buf_addc(out, ' ');
+}
+
+/* Does the message name the task ("I want to report a problem in the
+ * street": a word of the flow's title) rather than describe the matter
+ * ("De lantaarnpaal in onze straat is kapot")? */
+static int like_a_trigger(const struct run *r, const char *text)
+{
+	json_t *titles = json_object_get(r->flow, "title"), *t;
+	struct buf mine, theirs;
+	const char *lang;
+	int found = 0;
+
+	buf_init(&mine, 16384);
+	buf_init(&theirs, 4096);
+	word_list(text, &mine);
+	json_object_foreach(titles, lang, t) {
+		char *copy, *save, *w;
+
+		if (!json_is_string(t))
+			continue;
+		buf_reset(&theirs);
+		word_list(json_string_value(t), &theirs);
+		copy = xstrdup(theirs.ptr);
+		for (w = strtok_r(copy, " ", &save); w && !found; w = strtok_r(NULL, " ", &save)) {
+			char needle[80];
+
+			if (strlen(w) < 4)
+				continue;
+			snprintf(needle, sizeof(needle), " %s", w); /* "melding" also in "meldingen" */
+			found = strstr(mine.ptr, needle) != NULL;
+		}
+		free(copy);
+	}
+	buf_release(&mine);
+	buf_release(&theirs);
+	return found;
+}
+
+/* "4321 BA" reads as a postcode and as a licence plate (sidecode 2): when
+ * the only plate in a message is its postcode, it is not a plate. */
+static int looks_like_postcode_only(const char *text)
+{
+	char pc[7], plate[16];
+	size_t k = 0;
+
+	if (!text_parse_postcode(text, pc) || !text_parse_kenteken(text, plate, sizeof(plate)))
+		return 0;
+	for (size_t i = 0; plate[i] && k < sizeof(plate) - 1; i++)
+		if (plate[i] != '-')
+			plate[k++] = plate[i];
+	plate[k] = '\0';
+	return !strcmp(plate, pc);
+}
+
 static void extract_more(struct run *r, const char *text, long skip)
 {
 	json_t *steps = json_object_get(r->flow, "steps"), *st;
@@ -1050,8 +1164,25 @@ static void extract_more(struct run *r, const char *text, long skip)
 		int type = flow_type_parse(json_string_value(json_object_get(st, "type")));
 		int later = json_object_get(st, "options_from") != NULL;
 
+		if (type == FLOW_TEXT && skip < 0 && !slot_value(r, slot) &&
+		    is_true(json_object_get(st, "extract")) && word_count(text) >= TEXT_FROM_START_WORDS &&
+		    !like_a_trigger(r, text)) {
+			/* "Er ligt een kapotte fiets op de stoep": that is the description */
+			struct buf tv, ts;
+
+			buf_init(&tv, 8192);
+			buf_init(&ts, 8192);
+			if (parse_slot(r, st, NULL, text, &tv, &ts))
+				set_slot(r, slot, tv.ptr, ts.ptr);
+			buf_release(&tv);
+			buf_release(&ts);
+			continue;
+		}
 		if ((long)i == skip || !slot || slot_value(r, slot) || !extractable(st) ||
-		    json_object_get(st, "when") || (later && type != FLOW_DATE && type != FLOW_TIME))
+		    type == FLOW_TEXT || json_object_get(st, "when") ||
+		    (later && type != FLOW_DATE && type != FLOW_TIME))
+			continue;
+		if (type == FLOW_KENTEKEN && looks_like_postcode_only(text))
 			continue;
 		if (json_object_get(st, "options"))
 			opts = step_options(r, st);
@@ -1394,6 +1525,16 @@ static int maybe_start(struct run *r, const char *text, const char *action)
 		start_flow(r, flow, NULL);
 		return 1;
 	}
+	{
+		struct buf rest;
+		enum bot_intent bi;
+
+		buf_init(&rest, 8192);
+		bi = bot_intent_match(r->d->bot, r->lang, text, &rest);
+		buf_release(&rest);
+		if (bi != BOT_INTENT_NONE && !rest.len)
+			return 0; /* small talk, or asking for a person: the usual reply */
+	}
 	nlu_classify(r->d->nlu, text, r->lang, &nr);
 	r->t->intent = nr.intent;
 	if (!nr.intent || !strcmp(nr.intent, "faq"))
@@ -1424,6 +1565,12 @@ static int maybe_start(struct run *r, const char *text, const char *action)
 			     json_string_value(json_object_get(flow, "id")));
 	r->flow = NULL;
 	return 1;
+}
+
+/* Quick replies that are not about the flow's step. */
+static int is_general_action(const char *a)
+{
+	return !strncmp(a, "handoff:", 8) || !strncmp(a, "kb:", 3) || !strncmp(a, "feedback:", 9);
 }
 
 static char *state_text(const json_t *state)
@@ -1478,6 +1625,12 @@ int dialog_handle(const struct dialog *d, struct dialog_turn *t, struct lk_err *
 		t->new_state = xstrdup("");
 	}
 	if (r.flow) {
+		if (t->action && is_general_action(t->action)) {
+			/* a person, a knowledge-base entry, feedback: the usual reply;
+			 * the flow waits where it was */
+			json_decref(r.state);
+			return DIALOG_PASS;
+		}
 		if (t->action) {
 			if (!strncmp(t->action, "flow:", 5) || flow_for_payload(d->flows, t->action))
 				handled = maybe_start(&r, NULL, t->action);

@@ -38,6 +38,7 @@
       inputEmail: 'Uw e-mailadres',
       inputPhone: 'Uw telefoonnummer',
       hint: 'Typ uw vraag en druk op Enter.',
+      hintAnswer: 'Typ uw antwoord en druk op Enter. Of kies een knop hierboven.',
       send: 'Versturen',
       typing: 'De assistent schrijft een antwoord…',
       starting: 'Het gesprek wordt gestart…',
@@ -89,6 +90,7 @@
       inputEmail: 'Your email address',
       inputPhone: 'Your phone number',
       hint: 'Type your question and press Enter.',
+      hintAnswer: 'Type your answer and press Enter. Or choose a button above.',
       send: 'Send',
       typing: 'The assistant is writing an answer…',
       starting: 'Starting the conversation…',
@@ -384,7 +386,6 @@
     el.downloadButton.textContent = t('download');
     el.log.setAttribute('aria-label', t('log'));
     el.send.textContent = t('send');
-    el.hint.textContent = t('hint');
     configureInput(null);
   }
 
@@ -482,12 +483,10 @@
     if (!isUser && withControls) {
       const input = m.input && typeof m.input === 'object' ? m.input : null;
       const replies = Array.isArray(m.quick_replies) ? m.quick_replies : [];
+      const group = replies.length ? renderReplies(replies) : null;
+      if (group) item.appendChild(group);
       const field = input ? renderField(input, replies) : null;
       if (field) item.appendChild(field);
-      if (replies.length) {
-        const group = renderReplies(replies);
-        if (group) item.appendChild(group);
-      }
     }
     return item;
   }
@@ -718,6 +717,7 @@
       i.autocomplete = 'postal-code';
     }
     el.inputLabel.textContent = label;
+    el.hint.textContent = input ? t('hintAnswer') : t('hint');
   }
 
   async function uploadPhoto(control) {
