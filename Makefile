@@ -37,7 +37,7 @@ demo: build
 	./$(BUILD)/loket serve --bot bots/gemeente-demo --listen $(LISTEN) --db $(DEMO_DB)
 
 $(ASAN_BUILD)/build.ninja:
-	meson setup $(ASAN_BUILD) --buildtype=debug -Dwerror=true \
+	meson setup $(ASAN_BUILD) --buildtype=debugoptimized -Dwerror=true \
 		-Db_sanitize=address,undefined -Db_lundef=false
 
 asan: $(ASAN_BUILD)/build.ninja

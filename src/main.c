@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,10 +227,22 @@ static int runtime_open(struct runtime *rt, const struct opts *o, const char *de
 	return rc;
 }
 
+/* Every open event stream is a socket: allow as many as the system lets
+ * this process have. */
+static void raise_file_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int cmd_serve(struct opts *o)
 {
 	struct http_server_opts hopts = {o->listen ? o->listen : "127.0.0.1:8080", o->threads,
-					 o->access_log, NULL};
+					 o->access_log, NULL, 0};
 	struct http_server *srv = NULL;
 	struct lk_err err = {0};
 	struct runtime rt;
@@ -250,6 +263,7 @@ static int cmd_serve(struct opts *o)
 		return fail(&err);
 	}
 	ctx = (struct api_ctx){rt.engine, rt.st, rt.kb, rt.bot, rt.chat, rt.embed, rt.channels};
+	raise_file_limit();
 	hopts.allowed_origins = bot_allowed_origins(rt.bot);
 	if (http_server_start(&srv, &hopts, api_routes, &ctx, &err)) {
 		runtime_close(&rt);

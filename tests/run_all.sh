@@ -48,7 +48,7 @@ note "build (release, -Werror)"
 ninja -C "$BUILD" || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 note "build (ASan + UBSan)"
-[ -f "$ASAN/build.ninja" ] || meson setup "$ASAN" --buildtype=debug -Dwerror=true \
+[ -f "$ASAN/build.ninja" ] || meson setup "$ASAN" --buildtype=debugoptimized -Dwerror=true \
 	-Db_sanitize=address,undefined -Db_lundef=false || exit 1
 ninja -C "$ASAN" || { echo "ASan build failed"; echo "0 passed, 1 failed"; exit 1; }
 

@@ -125,6 +125,7 @@ struct http_server_opts {
 	/* Web sites whose pages may call the API (CORS), exact origins such as
 	 * "https://www.gemeente.nl"; NULL-terminated, borrowed; NULL: none. */
 	const char *const *allowed_origins;
+	unsigned max_connections; /* open connections (event streams count); 0: default */
 };
 
 /* Starts listening; `routes` ends with a zeroed entry and must outlive the

@@ -1,7 +1,8 @@
 // widget.test.mjs - browser test of the embeddable chat widget (web/widget) against the real
 // `loket serve`, embedded the way a municipality does it: a host page on ANOTHER origin (a tiny
 // node server on its own 127.0.0.1 port, with a strict Content-Security-Policy that allows only
-// the Loket origin for scripts, styles and connections) loads /widget/loket.js from Loket.
+// the Loket origin for scripts, styles and connections) loads /widget/loket.js from Loket,
+// reached through a TCP relay that the test can cut to drop the network for real.
 // Loket runs a copy of the demo bot whose bot.yaml allows that origin (channels.web) and whose
 // llm: section points at tests/fake/fake_llm.py, so FAQ answers stream token by token.
 // Drives Debian's chromium with playwright-core and checks: the launcher, the AI notice, a
@@ -17,7 +18,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, openSync, readFileSync, existsSync, appendFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
+import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,9 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const AXE_PATH = join(REPO_ROOT, 'tests', 'browser', 'node_modules', 'axe-core', 'axe.min.js');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const WAIT_MS = 15000;
+/* A 1x1 PNG. */
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+  '1f15c4890000000d49444154789c63f80f00000101000518d84e0000000049454e44ae426082', 'hex');
 
 function loketBin() {
   const path = process.env.LOKET_BIN || 'build/loket';
@@ -116,6 +120,47 @@ llm:
   return server;
 }
 
+/* A TCP relay in front of Loket: the browser reaches Loket only through it, so the test can cut
+ * the network for real (every open connection, the events stream included, is torn down, and new
+ * ones are refused until it is restored). Chromium's offline mode alone leaves an open stream be. */
+function startRelay(port, target) {
+  const sockets = new Set();
+  let down = false;
+  const server = createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(target, HOST);
+    sockets.add(client);
+    sockets.add(upstream);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  return new Promise((ok) => server.listen(port, HOST, () => ok({
+    server,
+    url: `http://${HOST}:${port}`,
+    cut() {
+      down = true;
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+    },
+    restore() { down = false; },
+    close() {
+      this.cut();
+      return new Promise((done) => server.close(done));
+    },
+  })));
+}
+
 /* The municipality's site: another origin, strict CSP, one script tag. */
 function hostPage(loket, inline) {
   const script = `<script src="${loket}/widget/loket.js" data-bot="gemeente-demo" data-lang="nl"` +
@@ -159,11 +204,13 @@ describe('chat widget on another web site', () => {
   let loket;
   let host;
   let hostUrl;
+  let relay;
   let browser;
   let context;
   let page;
   const consoleErrors = [];
   const blocked = [];
+  const streams = [];   /* every events-stream request, to see the reconnects */
   const axeSource = readFileSync(AXE_PATH, 'utf8');
 
   before(async () => {
@@ -173,7 +220,8 @@ describe('chat widget on another web site', () => {
     llm = await startFakeLlm(dir);
     await llm.control({ scenario: 'echo', token_delay_ms: 15 });
     loket = await startLoket(dir, hostUrl, llm.port);
-    host = await startHost(hostPort, loket.url);
+    relay = await startRelay(await freePort(), loket.port);
+    host = await startHost(hostPort, relay.url);
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -188,7 +236,14 @@ describe('chat widget on another web site', () => {
     });
     page = await context.newPage();
     page.setDefaultTimeout(WAIT_MS);
-    page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); if (process.env.DEBUG_WIDGET) console.log('console:', msg.type(), msg.text().slice(0, 80), msg.location()); });
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error') return;
+      // axe-core, evaluated by this test (no script URL), adds a <style>; the host page's CSP
+      // refuses it. The widget's own scripts have a URL, so their errors still count.
+      if (/^Applying inline style/.test(msg.text()) && !msg.location().url) return;
+      consoleErrors.push(msg.text());
+    });
+    page.on('request', (request) => { if (/\/events\?/.test(request.url())) streams.push(request.url()); });
     page.on('pageerror', (err) => consoleErrors.push(String(err)));
     await page.goto(hostUrl + '/');
   });
@@ -196,6 +251,7 @@ describe('chat widget on another web site', () => {
   after(async () => {
     if (browser) await browser.close();
     if (host) await new Promise((ok) => { host.closeAllConnections(); host.close(ok); });
+    if (relay) await relay.close();
     if (loket && loket.proc.exitCode !== null) console.error(loket.stderr());
     await stop(loket && loket.proc);
     await stop(llm && llm.proc);
@@ -221,8 +277,10 @@ describe('chat widget on another web site', () => {
     };
   });
 
-  /* Presses key until the focused element matches (or fails after max presses). */
+  /* Presses key until the focused element matches (at once if it already does; fails after max presses). */
   async function keyTo(key, match, max = 60) {
+    const now = await focused();
+    if (now && match(now)) return now;
     for (let i = 0; i < max; i++) {
       await page.keyboard.press(key);
       const f = await focused();
@@ -279,6 +337,11 @@ describe('chat widget on another web site', () => {
         v.nodes.map((n) => JSON.stringify(n.target) + ' ' + n.failureSummary).join(' | '));
     }, AXE_TAGS);
     assert.deepEqual(violations, [], `axe (${state})`);
+  }
+
+  /* While the network is down Chromium logs each failed request; nothing else may appear. */
+  function networkErrorsOnly(list) {
+    assert.ok(list.every((e) => /^Failed to load resource: net::ERR_[A-Z_]+$/.test(e)), list.join('\n'));
   }
 
   function assertSeqsOnce(list, what) {
@@ -428,6 +491,33 @@ describe('chat widget on another web site', () => {
     assert.match(await lastBotText(), /gestopt/);
   });
 
+  it('uploads a photo for a report, and refuses a file that is not a photo politely', async () => {
+    await typeAndSend('De lantaarnpaal bij ons voor de deur is kapot');
+    await pressReply('Straatverlichting / openbare klok');
+    await typeAndSend('Raadhuisplein 1');
+    assert.match(await lastBotText(), /foto/);
+    const file = page.locator('.loket-field input[type="file"]');
+    assert.match(await file.getAttribute('accept'), /image\/png/);
+    await file.setInputFiles({ name: 'notitie.txt', mimeType: 'text/plain', buffer: Buffer.from('geen foto') });
+    await keyTo('Shift+Tab', (f) => f.text === 'Foto versturen', 5);
+    const errors = consoleErrors.length;
+    await page.keyboard.press('Enter');
+    await page.locator('.loket-notice--error').filter({ hasText: 'geen foto' }).waitFor();
+    // Chromium logs every 4xx response; this one the test asked for.
+    await waitUntil('the 415 in the console', () => consoleErrors.length > errors, WAIT_MS);
+    assert.deepEqual(consoleErrors.splice(errors),
+      ['Failed to load resource: the server responded with a status of 415 (Unsupported Media Type)']);
+    await file.setInputFiles({ name: 'lamp.png', mimeType: 'image/png', buffer: PNG });
+    const before = await botCount();
+    await keyTo('Shift+Tab', (f) => f.text === 'Foto versturen', 5);
+    await page.keyboard.press('Enter');
+    await waitForBot(before);
+    assert.match(await page.locator('.loket-log .loket-msg--user .loket-text').last().innerText(), /Foto verstuurd: lamp\.png/);
+    assert.doesNotMatch(await lastBotText(), /foto/i, 'the flow moved on');
+    await pressReply('Stoppen');
+    assert.match(await lastBotText(), /gestopt/);
+  });
+
   it('continues the conversation after a reload', async () => {
     const before = await seqs();
     const saved = await session();
@@ -443,10 +533,16 @@ describe('chat widget on another web site', () => {
   });
 
   it('loses no message and shows none twice after a network drop', async () => {
+    const opened = streams.length;
+    let errors = consoleErrors.length;
     await context.setOffline(true);
+    relay.cut();
     await sleep(1500);
+    relay.restore();
     await context.setOffline(false);
-    await sleep(500);
+    await waitUntil('the events stream to reconnect', () => streams.length > opened, WAIT_MS);
+    assert.match(streams[streams.length - 1], /after=[1-9][0-9]*/, 'it asks for what came after the last seq');
+    networkErrorsOnly(consoleErrors.splice(errors));
     await typeAndSend('Hoe vraag ik een rijbewijs aan?');
     const shown = await seqs();
     assertSeqsOnce(shown, 'after the drop');
@@ -458,10 +554,16 @@ describe('chat widget on another web site', () => {
     await page.keyboard.type('Wat kost een identiteitskaart?');
     await page.keyboard.press('Enter');
     await page.locator('.loket-msg--draft').waitFor();
+    const during = streams.length;
+    errors = consoleErrors.length;
     await context.setOffline(true);
+    relay.cut();
     await sleep(1000);
+    relay.restore();
     await context.setOffline(false);
     await waitForBot(before);
+    assert.ok(streams.length > during, 'the stream was opened again');
+    networkErrorsOnly(consoleErrors.splice(errors));
     await llm.control({ scenario: 'echo', token_delay_ms: 15 });
     const after = await seqs();
     assertSeqsOnce(after, 'after a drop during an answer');

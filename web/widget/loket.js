@@ -511,7 +511,7 @@
   /* Gives the message the user just typed (shown at once) the seq the server stored it under. */
   function claimLocal(seq) {
     const local = state.local;
-    if (!local || state.seen.has(seq)) return false;
+    if (!local || state.seen.has(seq) || seq <= local.after) return false;
     state.local = null;
     local.el.setAttribute('data-seq', String(seq));
     local.entry.seq = seq;
@@ -726,6 +726,7 @@
     if (file.size > MAX_UPLOAD) { notice(t('photoBig'), true); return; }
     if (state.busy) return;
     setBusy(true);
+    const id = state.id;
     let result;
     try {
       result = await api('POST', convUrl('/attachments'), file, file.type || 'application/octet-stream');
@@ -735,6 +736,7 @@
       return;
     }
     setBusy(false);
+    if (state.id !== id) return;
     if (result.status === 201 && result.body && typeof result.body.action === 'string') {
       send({ action: result.body.action }, t('photoSent') + ': ' + String(file.name).slice(0, 100));
     } else if (result.status === 415) {
@@ -847,9 +849,10 @@
    * missed, for instance). */
   async function catchUp() {
     if (!state.id) return;
+    const id = state.id;
     try {
       const result = await api('GET', convUrl());
-      if (result.status === 200 && result.body && Array.isArray(result.body.messages)) {
+      if (state.id === id && result.status === 200 && result.body && Array.isArray(result.body.messages)) {
         result.body.messages.forEach(function (m) {
           if (m && typeof m.seq === 'number' && m.seq > 0 && !state.seen.has(m.seq)) render(m, true);
         });
@@ -914,7 +917,8 @@
     el.log.appendChild(item);
     const entry = { role: 'user', text: shown, created_at: new Date().toISOString(), sources: [] };
     state.messages.push(entry);
-    state.local = { el: item, entry: entry };
+    state.local = { el: item, entry: entry, after: state.lastSeq };
+    const id = state.id;
     scrollToEnd(item);
     setBusy(true);
     setTyping(t('typing'));
@@ -922,6 +926,7 @@
     try {
       const result = await api('POST', convUrl('/messages'), Object.assign({ stream: true }, body));
       const out = result.body || {};
+      if (state.id !== id) return;   /* started over meanwhile */
       if (result.status === 200 && Array.isArray(out.messages)) {
         const seqs = out.messages.map(function (m) { return m && m.seq; })
           .filter(function (s) { return typeof s === 'number'; });
@@ -945,6 +950,7 @@
     } catch (e) {
       /* Not sent (or the answer was lost): give the text back; if the server did store it, the
        * events stream replays it. */
+      if (state.id !== id) return;
       dropLocal(item, entry);
       if (body.text && !el.input.value) el.input.value = body.text;
       notice(t('errNetwork'), true);

@@ -1,0 +1,1227 @@
+/* bench_sse.c - many open event streams on one `loket serve` (bench/sse/run.sh runs it).
+ * One epoll loop, non-blocking sockets, no threads. It creates N conversations over a few
+ * keep-alive connections, reads Loket's VmRSS, opens N event streams (GET
+ * /api/v1/conversations/{id}/events, one socket each, kept open), reads VmRSS again (the
+ * difference over N is the memory one open stream costs), then posts a short text to every
+ * conversation over P keep-alive connections and times, per conversation, the way from sending
+ * the POST to the `event: message` carrying the bot's reply on that conversation's stream. The
+ * reply's seq on the stream must be the one the POST answered with. Prints counts, RSS and
+ * latency percentiles; exits 3 when a stream did not open or did not get its message.
+ * Needs libc and jansson only; timings are printed, never judged.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_STREAMS 100000
+#define MAX_CTL 512			/* keep-alive connections for creating and posting */
+#define ID_MAX 64			/* a conversation id (Loket: 32 hex digits) */
+#define TOKEN_MAX 160			/* its token (Loket: 64 hex digits) */
+#define WBUF_MAX 768			/* one request */
+#define RAW_MAX (1024 * 1024)		/* bytes received and not decoded yet, per connection */
+#define BODY_MAX (1024 * 1024)		/* one JSON answer or the metrics page */
+#define SSE_MAX (256 * 1024)		/* one SSE line or one event's data */
+#define READ_CHUNK 65536
+#define SETTLE_S 1.0			/* quiet time before RSS is read */
+#define OPEN_TIMEOUT_S 30.0		/* one stream's response headers */
+#define TEXT_MAX 1000
+#define CLOSE_WAIT_S 45.0		/* for Loket to notice closed streams */
+
+/* ---- small helpers ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bench_sse: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static void *xcalloc_or_die(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+/* A growable byte string; always NUL-terminated once it holds anything. */
+struct text {
+	char *ptr;
+	size_t len, cap;
+};
+
+/* Appends unless the text would grow past max bytes (then -1). */
+static int text_append(struct text *t, const char *data, size_t len, size_t max)
+{
+	if (len > max || t->len > max - len)
+		return -1;
+	if (t->len + len + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 256;
+		char *grown;
+
+		while (cap < t->len + len + 1)
+			cap *= 2;
+		grown = realloc(t->ptr, cap);
+		if (!grown)
+			die("out of memory");
+		t->ptr = grown;
+		t->cap = cap;
+	}
+	memcpy(t->ptr + t->len, data, len);
+	t->len += len;
+	t->ptr[t->len] = '\0';
+	return 0;
+}
+
+/* Drops the first n bytes; frees the memory when nothing is left, so 10,000 idle streams
+ * hold no buffers. */
+static void text_consume(struct text *t, size_t n)
+{
+	if (n >= t->len) {
+		free(t->ptr);
+		t->ptr = NULL;
+		t->len = t->cap = 0;
+		return;
+	}
+	memmove(t->ptr, t->ptr + n, t->len - n);
+	t->len -= n;
+	t->ptr[t->len] = '\0';
+}
+
+static void text_free(struct text *t)
+{
+	text_consume(t, t->len);
+}
+
+/* VmRSS / VmHWM / Threads of pid in kB (Threads: a count), or -1. */
+static long proc_status(long pid, const char *field)
+{
+	char path[64], line[256];
+	size_t flen = strlen(field);
+	long v = -1;
+	FILE *f;
+
+	if (pid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, flen) && line[flen] == ':') {
+			v = strtol(line + flen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+/* User + system CPU seconds of pid (0: this process), or -1. */
+static double proc_cpu_s(long pid)
+{
+	char path[64], line[1024];
+	unsigned long utime = 0, stime = 0;
+	const char *p;
+	int field = 2;
+	FILE *f;
+
+	if (pid < 0)
+		return -1.0;
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/stat");
+	else
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1.0;
+	p = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+	fclose(f);
+	if (!p)
+		return -1.0;
+	for (p++; *p && field < 14; p++)	/* fields 14 and 15: utime, stime */
+		if (*p == ' ')
+			field++;
+	if (sscanf(p, "%lu %lu", &utime, &stime) != 2)
+		return -1.0;
+	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* ---- options ---- */
+
+struct options {
+	char host[64];
+	int port;
+	long pid;
+	int streams;
+	int creators;		/* connections creating conversations */
+	int posters;		/* connections posting the messages */
+	int opening;		/* streams being opened at once */
+	double timeout_s;	/* for the deliveries after the last POST was answered */
+	char text[TEXT_MAX];
+	bool verbose;
+};
+
+static struct options g_opt = {
+	.host = "127.0.0.1", .port = 8080, .pid = 0, .streams = 1000, .creators = 8,
+	.posters = 64, .opening = 128, .timeout_s = 30.0, .text = "hallo",
+};
+
+static long parse_long(const char *text, long min, long max, const char *name)
+{
+	char *end = NULL;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || end == text || *end || v < min || v > max)
+		die("%s must be a number from %ld to %ld", name, min, max);
+	return v;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: bench_sse --loket HOST:PORT [--pid PID] [-n STREAMS] [--posters P]\n"
+		"                 [--creators C] [--opening K] [--timeout-s S] [--text TEXT] [-v]\n"
+		"  -n STREAMS     conversations and event streams (default 1000)\n"
+		"  --pid PID      loket serve's process, for its RSS and CPU time\n"
+		"  --posters P    keep-alive connections posting the messages (default 64)\n"
+		"  --creators C   keep-alive connections creating the conversations (default 8)\n"
+		"  --opening K    streams being opened at once (default 128)\n"
+		"  --timeout-s S  wait for deliveries after the last POST was answered (default 30)\n"
+		"  --text TEXT    the message posted to every conversation (default \"hallo\";\n"
+		"                 plain text, no quotes or backslashes)\n");
+	exit(2);
+}
+
+static void parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"loket", required_argument, NULL, 'l'},
+		{"pid", required_argument, NULL, 'p'},
+		{"posters", required_argument, NULL, 'P'},
+		{"creators", required_argument, NULL, 'C'},
+		{"opening", required_argument, NULL, 'K'},
+		{"timeout-s", required_argument, NULL, 't'},
+		{"text", required_argument, NULL, 'T'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	bool have_loket = false;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "n:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'l': {
+			const char *colon = strrchr(optarg, ':');
+
+			if (!colon || colon == optarg || (size_t)(colon - optarg) >= sizeof(g_opt.host))
+				die("--loket must be HOST:PORT");
+			snprintf(g_opt.host, sizeof(g_opt.host), "%.*s", (int)(colon - optarg), optarg);
+			g_opt.port = (int)parse_long(colon + 1, 1, 65535, "the port");
+			have_loket = true;
+			break;
+		}
+		case 'p': g_opt.pid = parse_long(optarg, 1, 1L << 30, "--pid"); break;
+		case 'n': g_opt.streams = (int)parse_long(optarg, 1, MAX_STREAMS, "-n"); break;
+		case 'P': g_opt.posters = (int)parse_long(optarg, 1, MAX_CTL, "--posters"); break;
+		case 'C': g_opt.creators = (int)parse_long(optarg, 1, MAX_CTL, "--creators"); break;
+		case 'K': g_opt.opening = (int)parse_long(optarg, 1, MAX_STREAMS, "--opening"); break;
+		case 't': g_opt.timeout_s = (double)parse_long(optarg, 1, 3600, "--timeout-s"); break;
+		case 'T':
+			if (strlen(optarg) >= sizeof(g_opt.text) || !*optarg || strpbrk(optarg, "\"\\"))
+				die("--text must be 1 to %d bytes without quotes or backslashes", TEXT_MAX - 1);
+			snprintf(g_opt.text, sizeof(g_opt.text), "%s", optarg);
+			break;
+		case 'v': g_opt.verbose = true; break;
+		default: usage();
+		}
+	}
+	if (!have_loket || optind != argc)
+		usage();
+}
+
+/* ---- state ---- */
+
+enum framing { FR_LENGTH, FR_CHUNKED, FR_CLOSE };
+enum chunk_state { CH_SIZE, CH_DATA, CH_DATA_END, CH_TRAILER };
+enum job { JOB_NONE, JOB_CREATE, JOB_POST, JOB_METRICS };
+enum phase { PH_CREATE, PH_OPEN, PH_POST, PH_IDLE };
+
+struct conv;
+
+/* One HTTP/1.1 connection: a keep-alive control connection, or an event stream. */
+struct conn {
+	bool is_stream;
+	int fd;
+	bool connecting;
+	char wbuf[WBUF_MAX];
+	size_t wlen, woff;
+	struct text raw;	/* received, not decoded yet */
+	size_t got;		/* bytes received for the current request */
+	int resends;		/* of the current request, after the server closed an idle connection */
+	double read_at;		/* when the bytes being decoded were read */
+	/* the response being decoded */
+	bool headers_done, complete;
+	int status;
+	enum framing framing;
+	enum chunk_state chunk;
+	size_t remaining;
+	struct text body;	/* control connections */
+	/* control connections */
+	enum job job;
+	struct conv *conv;	/* the conversation of JOB_CREATE / JOB_POST */
+	double sent_at;
+	/* event streams: the SSE parser */
+	struct text line, data;
+	char event[16];
+	bool skip_lf;
+};
+
+struct conv {
+	char id[ID_MAX];
+	char token[TOKEN_MAX];
+	struct conn *stream;
+	bool open, failed, lost;
+	double post_at, acked_at, delivered_at;
+	int post_status;
+	long delivered_seq;	/* of the bot's first message on the stream after the POST */
+	long reply_seq;		/* of the first bot message in the POST's answer, or -1 */
+	unsigned early;		/* bot messages on the stream before the POST */
+};
+
+static struct {
+	enum phase phase;
+	struct conv *convs;
+	int n;
+	struct conn ctl[MAX_CTL];
+	int n_ctl;
+	struct conn metrics;
+	long metrics_streams;	/* loket_event_streams from the last metrics page */
+	bool metrics_done;
+	int next_create, created;
+	int next_open, opening, opened, open_failed, lost;
+	int next_post, posted, acked, non_200, delivered, mismatched, post_failed;
+	double last_ack;
+	unsigned long early, pings;
+	int errors_shown;
+} g;
+
+static int g_epoll = -1;
+
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (g.errors_shown++ >= 10 && !g_opt.verbose)
+		return;
+	fputs("bench_sse: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- connections ---- */
+
+static void watch(struct conn *c, uint32_t events, int op)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = c};
+
+	if (epoll_ctl(g_epoll, op, c->fd, &ev) != 0)
+		die("epoll_ctl: %s", strerror(errno));
+}
+
+static int conn_connect(struct conn *c)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_opt.port)};
+	int one = 1;
+
+	if (inet_pton(AF_INET, g_opt.host, &addr.sin_addr) != 1)
+		die("--loket host must be an IPv4 address: %s", g_opt.host);
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		note("socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 && errno != EINPROGRESS) {
+		note("connect: %s", strerror(errno));
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
+	c->connecting = true;
+	watch(c, EPOLLOUT, EPOLL_CTL_ADD);
+	return 0;
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);	/* (leaves the epoll set with it) */
+	c->fd = -1;
+	c->connecting = false;
+	text_free(&c->raw);
+	text_free(&c->body);
+	text_free(&c->line);
+	text_free(&c->data);
+}
+
+/* Queues one request, connecting first when needed. body NULL: a GET. */
+static int conn_request(struct conn *c, const char *method, const char *path, const char *token,
+			const char *body)
+{
+	char auth[TOKEN_MAX + 40] = "";
+	int n;
+
+	if (token)
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", token);
+	if (body)
+		n = snprintf(c->wbuf, sizeof(c->wbuf),
+			     "%s %s HTTP/1.1\r\nHost: %s:%d\r\n%sContent-Type: application/json\r\n"
+			     "Content-Length: %zu\r\n\r\n%s",
+			     method, path, g_opt.host, g_opt.port, auth, strlen(body), body);
+	else
+		n = snprintf(c->wbuf, sizeof(c->wbuf), "%s %s HTTP/1.1\r\nHost: %s:%d\r\n%s%s\r\n",
+			     method, path, g_opt.host, g_opt.port, auth,
+			     c->is_stream ? "Accept: text/event-stream\r\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(c->wbuf))
+		die("a request does not fit %d bytes", WBUF_MAX);
+	c->wlen = (size_t)n;
+	c->woff = 0;
+	c->got = 0;
+	c->resends = 0;
+	c->headers_done = c->complete = false;
+	c->status = 0;
+	c->body.len = 0;
+	c->sent_at = now_s();
+	if (c->fd < 0)
+		return conn_connect(c);
+	if (c->connecting)
+		return 0;
+	/* Connected: write at once rather than after another epoll_wait; what does not fit
+	 * (or fails) is left to the loop. */
+	while (c->woff < c->wlen) {
+		ssize_t w = write(c->fd, c->wbuf + c->woff, c->wlen - c->woff);
+
+		if (w > 0)
+			c->woff += (size_t)w;
+		else if (!(w < 0 && errno == EINTR))
+			break;
+	}
+	watch(c, c->woff < c->wlen ? EPOLLOUT : EPOLLIN | EPOLLRDHUP, EPOLL_CTL_MOD);
+	return 0;
+}
+
+/* ---- SSE ---- */
+
+static void on_stream_message(struct conn *s)
+{
+	struct conv *cv = s->conv;
+	json_error_t jerr;
+	json_t *m = json_loadb(s->data.ptr ? s->data.ptr : "", s->data.len, 0, &jerr);
+	const char *role = json_string_value(json_object_get(m, "role"));
+	json_int_t seq = json_integer_value(json_object_get(m, "seq"));
+
+	if (!m || !role) {
+		note("conversation %s: an event: message that is not a message: %.200s", cv->id,
+		     s->data.ptr ? s->data.ptr : "");
+		json_decref(m);
+		return;
+	}
+	if (!strcmp(role, "bot")) {
+		if (cv->post_at <= 0.0) {
+			cv->early++;
+			g.early++;
+		} else if (cv->delivered_at <= 0.0) {
+			cv->delivered_at = s->read_at;
+			cv->delivered_seq = (long)seq;
+			g.delivered++;
+			if (cv->reply_seq >= 0 && cv->reply_seq != cv->delivered_seq)
+				g.mismatched++;
+		}
+	}
+	json_decref(m);
+}
+
+/* Feeds decoded body bytes of an event stream through the SSE parser. */
+static int sse_feed(struct conn *s, const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char ch = p[i];
+
+		if (s->skip_lf) {
+			s->skip_lf = false;
+			if (ch == '\n')
+				continue;
+		}
+		if (ch != '\r' && ch != '\n') {
+			size_t run = 1;
+
+			while (i + run < len && p[i + run] != '\r' && p[i + run] != '\n')
+				run++;
+			if (text_append(&s->line, p + i, run, SSE_MAX))
+				return -1;
+			i += run - 1;
+			continue;
+		}
+		s->skip_lf = ch == '\r';
+		if (s->line.len == 0) {	/* a blank line ends the event */
+			if (!strcmp(s->event, "message"))
+				on_stream_message(s);
+			s->event[0] = '\0';
+			text_free(&s->data);
+			continue;
+		}
+		if (s->line.ptr[0] == ':') {
+			g.pings++;
+		} else {
+			char *colon = memchr(s->line.ptr, ':', s->line.len);
+			size_t flen = colon ? (size_t)(colon - s->line.ptr) : s->line.len;
+			const char *value = colon ? colon + 1 : "";
+			size_t vlen = colon ? s->line.len - flen - 1 : 0;
+
+			if (vlen && *value == ' ') {
+				value++;
+				vlen--;
+			}
+			if (flen == 5 && !memcmp(s->line.ptr, "event", 5)) {
+				snprintf(s->event, sizeof(s->event), "%.*s", (int)vlen, value);
+			} else if (flen == 4 && !memcmp(s->line.ptr, "data", 4)) {
+				if ((s->data.len && text_append(&s->data, "\n", 1, SSE_MAX)) ||
+				    text_append(&s->data, value, vlen, SSE_MAX))
+					return -1;
+			}
+		}
+		text_free(&s->line);
+	}
+	return 0;
+}
+
+/* ---- HTTP responses ---- */
+
+/* Decodes c->raw. Body bytes go to the SSE parser (streams) or c->body. Returns 0 (maybe
+ * needing more), 1 when a control response is complete, 2 when a stream's headers arrived
+ * (the rest stays in c->raw for the next call), -1 when the bytes cannot be understood. */
+static int conn_decode(struct conn *c, bool eof)
+{
+	size_t off = 0;
+
+	if (!c->headers_done) {
+		char *end = c->raw.ptr ? memmem(c->raw.ptr, c->raw.len, "\r\n\r\n", 4) : NULL;
+		const char *line;
+		long clen = -1;
+
+		if (!end)
+			return c->raw.len >= 64 * 1024 || eof ? -1 : 0;
+		*end = '\0';
+		if (c->raw.len < 12 || memcmp(c->raw.ptr, "HTTP/1.", 7))
+			return -1;
+		c->status = (int)strtol(c->raw.ptr + 9, NULL, 10);
+		c->framing = FR_CLOSE;
+		for (line = strstr(c->raw.ptr, "\r\n"); line; line = strstr(line, "\r\n")) {
+			line += 2;
+			if (!strncasecmp(line, "content-length:", 15))
+				clen = strtol(line + 15, NULL, 10);
+			else if (!strncasecmp(line, "transfer-encoding:", 18) && strcasestr(line, "chunked"))
+				c->framing = FR_CHUNKED;
+		}
+		if (c->framing != FR_CHUNKED && clen >= 0) {
+			if (clen > BODY_MAX)
+				return -1;
+			c->framing = FR_LENGTH;
+			c->remaining = (size_t)clen;
+		}
+		if (c->status == 204 || c->status == 304) {
+			c->framing = FR_LENGTH;
+			c->remaining = 0;
+		}
+		c->chunk = CH_SIZE;
+		c->headers_done = true;
+		text_consume(&c->raw, (size_t)(end - c->raw.ptr) + 4);
+		if (c->is_stream)
+			return 2;
+	}
+	while (off < c->raw.len && !c->complete) {
+		size_t avail = c->raw.len - off;
+		const char *p = c->raw.ptr + off;
+
+		if (c->framing == FR_CHUNKED && c->chunk != CH_DATA) {
+			const char *nl = memmem(p, avail, "\r\n", 2);
+			size_t llen;
+
+			if (!nl) {
+				if (avail > 64)
+					return -1;
+				break;
+			}
+			llen = (size_t)(nl - p);
+			off += llen + 2;
+			if (c->chunk == CH_SIZE) {
+				char *e = NULL;
+				unsigned long long sz = strtoull(p, &e, 16);
+
+				if (e == p || sz > RAW_MAX)
+					return -1;
+				c->remaining = (size_t)sz;
+				c->chunk = sz ? CH_DATA : CH_TRAILER;
+			} else if (c->chunk == CH_DATA_END) {
+				if (llen != 0)
+					return -1;
+				c->chunk = CH_SIZE;
+			} else if (llen == 0) {		/* CH_TRAILER: a blank line ends it */
+				c->complete = true;
+			}
+			continue;
+		}
+		{
+			size_t take = avail;
+
+			if (c->framing != FR_CLOSE && take > c->remaining)
+				take = c->remaining;
+			if (c->is_stream) {
+				if (sse_feed(c, p, take))
+					return -1;
+			} else if (text_append(&c->body, p, take, BODY_MAX)) {
+				return -1;
+			}
+			off += take;
+			if (c->framing != FR_CLOSE) {
+				c->remaining -= take;
+				if (c->remaining == 0) {
+					if (c->framing == FR_LENGTH)
+						c->complete = true;
+					else
+						c->chunk = CH_DATA_END;
+				}
+			}
+		}
+	}
+	if (c->framing == FR_LENGTH && c->remaining == 0)
+		c->complete = true;
+	if (eof && c->framing == FR_CLOSE)
+		c->complete = true;
+	text_consume(&c->raw, off);
+	return c->complete ? 1 : 0;
+}
+
+/* ---- the work ---- */
+
+static void pump(void);
+static void ctl_next(struct conn *c);
+
+static void stream_failed(struct conn *s, const char *why)
+{
+	struct conv *cv = s->conv;
+
+	if (cv->open) {
+		cv->lost = true;
+		g.lost++;
+		note("conversation %s: its event stream ended: %s", cv->id, why);
+	} else if (!cv->failed) {
+		cv->failed = true;
+		g.open_failed++;
+		g.opening--;
+		note("conversation %s: the event stream did not open: %s", cv->id, why);
+	}
+	conn_close(s);
+	pump();
+}
+
+static void stream_open(struct conv *cv)
+{
+	char path[160];
+	struct conn *s = xcalloc_or_die(1, sizeof(*s));
+
+	s->is_stream = true;
+	s->fd = -1;
+	s->conv = cv;
+	cv->stream = s;
+	snprintf(path, sizeof(path), "/api/v1/conversations/%s/events", cv->id);
+	g.opening++;
+	if (conn_request(s, "GET", path, cv->token, NULL) != 0) {
+		cv->failed = true;
+		g.open_failed++;
+		g.opening--;
+	}
+}
+
+/* The headers of a stream's response arrived. */
+static void stream_headers(struct conn *s)
+{
+	struct conv *cv = s->conv;
+
+	if (s->status != 200) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "status %d", s->status);
+		stream_failed(s, why);
+		return;
+	}
+	cv->open = true;
+	g.opening--;
+	g.opened++;
+	pump();
+}
+
+static void on_created(struct conn *c)
+{
+	struct conv *cv = c->conv;
+	json_error_t jerr;
+	json_t *o = c->status == 201 ? json_loadb(c->body.ptr ? c->body.ptr : "", c->body.len, 0, &jerr)
+				     : NULL;
+	const char *id = json_string_value(json_object_get(o, "id"));
+	const char *token = json_string_value(json_object_get(o, "token"));
+
+	if (!id || !token || strlen(id) >= sizeof(cv->id) || strlen(token) >= sizeof(cv->token) ||
+	    strspn(id, "0123456789abcdefABCDEF-_") != strlen(id))
+		die("creating a conversation failed (status %d): %.300s", c->status,
+		    c->body.ptr ? c->body.ptr : "");
+	snprintf(cv->id, sizeof(cv->id), "%s", id);
+	snprintf(cv->token, sizeof(cv->token), "%s", token);
+	json_decref(o);
+	g.created++;
+}
+
+static void on_posted(struct conn *c)
+{
+	struct conv *cv = c->conv;
+	json_error_t jerr;
+	json_t *o, *m;
+	size_t i;
+
+	cv->acked_at = c->read_at;
+	cv->post_status = c->status;
+	g.acked++;
+	g.last_ack = c->read_at;
+	if (c->status != 200) {
+		g.non_200++;
+		note("conversation %s: the POST got status %d: %.200s", cv->id, c->status,
+		     c->body.ptr ? c->body.ptr : "");
+		return;
+	}
+	o = json_loadb(c->body.ptr ? c->body.ptr : "", c->body.len, 0, &jerr);
+	json_array_foreach(json_object_get(o, "messages"), i, m) {
+		const char *role = json_string_value(json_object_get(m, "role"));
+
+		if (role && !strcmp(role, "bot")) {
+			cv->reply_seq = (long)json_integer_value(json_object_get(m, "seq"));
+			break;
+		}
+	}
+	json_decref(o);
+	if (cv->reply_seq < 0)
+		note("conversation %s: the POST's answer has no bot message", cv->id);
+	else if (cv->delivered_at > 0.0 && cv->delivered_seq != cv->reply_seq)
+		g.mismatched++;
+}
+
+static void on_metrics(struct conn *c)
+{
+	const char *p = c->body.ptr;
+
+	g.metrics_streams = -1;
+	while (p && *p) {
+		if (!strncmp(p, "loket_event_streams ", 20)) {
+			g.metrics_streams = strtol(p + 20, NULL, 10);
+			break;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	g.metrics_done = true;
+}
+
+/* A control connection's response is complete. */
+static void ctl_response(struct conn *c)
+{
+	enum job job = c->job;
+
+	c->job = JOB_NONE;
+	if (job == JOB_CREATE)
+		on_created(c);
+	else if (job == JOB_POST)
+		on_posted(c);
+	else if (job == JOB_METRICS)
+		on_metrics(c);
+	c->conv = NULL;
+	if (c->framing == FR_CLOSE)
+		conn_close(c);
+	if (c != &g.metrics)
+		ctl_next(c);
+}
+
+/* The server closed a control connection. A request it had not answered at all is sent again
+ * once on a new connection (the idle keep-alive timeout can meet a new request). */
+static void ctl_failed(struct conn *c, const char *why)
+{
+	bool retry = c->job != JOB_NONE && c->got == 0 && c->resends == 0;
+
+	conn_close(c);
+	if (c->job == JOB_NONE)
+		return;
+	if (retry) {
+		c->resends = 1;
+		c->woff = 0;
+		if (conn_connect(c) == 0)
+			return;
+	}
+	note("a request on a control connection failed: %s", why);
+	if (c->job == JOB_CREATE)
+		die("creating a conversation failed");
+	if (c->job == JOB_POST) {
+		c->conv->post_status = -1;
+		g.acked++;
+		g.post_failed++;
+	}
+	if (c->job == JOB_METRICS)
+		g.metrics_done = true;
+	c->job = JOB_NONE;
+	c->conv = NULL;
+	if (c != &g.metrics)
+		ctl_next(c);
+}
+
+/* Gives an idle control connection its next request for the current phase. */
+static void ctl_next(struct conn *c)
+{
+	char path[160], body[TEXT_MAX + 32];
+
+	if (g.phase == PH_CREATE && g.next_create < g.n) {
+		c->job = JOB_CREATE;
+		c->conv = &g.convs[g.next_create++];
+		if (conn_request(c, "POST", "/api/v1/conversations", NULL,
+				 "{\"lang\":\"nl\",\"channel\":\"web\"}"))
+			die("cannot connect to loket");
+		return;
+	}
+	while (g.phase == PH_POST && g.next_post < g.n) {
+		struct conv *cv = &g.convs[g.next_post++];
+
+		if (!cv->open || cv->lost)
+			continue;
+		c->job = JOB_POST;
+		c->conv = cv;
+		snprintf(path, sizeof(path), "/api/v1/conversations/%s/messages", cv->id);
+		snprintf(body, sizeof(body), "{\"text\":\"%s\"}", g_opt.text);
+		if (conn_request(c, "POST", path, cv->token, body))
+			die("cannot connect to loket");
+		cv->post_at = c->sent_at;
+		g.posted++;
+		return;
+	}
+}
+
+/* Starts work that waits for room: streams to open. */
+static void pump(void)
+{
+	while (g.phase == PH_OPEN && g.opening < g_opt.opening && g.next_open < g.n)
+		stream_open(&g.convs[g.next_open++]);
+}
+
+static void on_readable(struct conn *c)
+{
+	static char chunk[READ_CHUNK];
+	bool eof = false;
+	int rc;
+
+	for (;;) {
+		ssize_t n = read(c->fd, chunk, sizeof(chunk));
+
+		if (n > 0) {
+			c->got += (size_t)n;
+			if (text_append(&c->raw, chunk, (size_t)n, RAW_MAX)) {
+				if (c->is_stream)
+					stream_failed(c, "too many undecoded bytes");
+				else
+					ctl_failed(c, "too many undecoded bytes");
+				return;
+			}
+			if ((size_t)n < sizeof(chunk))
+				break;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		eof = true;
+		break;
+	}
+	c->read_at = now_s();
+	rc = conn_decode(c, eof);
+	if (rc == 2) {		/* a stream's headers */
+		stream_headers(c);
+		if (c->fd < 0)
+			return;
+		rc = conn_decode(c, eof);
+	}
+	if (rc < 0) {
+		if (c->is_stream)
+			stream_failed(c, "a response that cannot be decoded");
+		else
+			ctl_failed(c, "a response that cannot be decoded");
+		return;
+	}
+	if (rc == 1 && c->is_stream) {
+		stream_failed(c, "the server ended the stream");
+		return;
+	}
+	if (rc == 1) {
+		bool was_eof = eof && c->framing == FR_CLOSE;
+
+		ctl_response(c);
+		if (was_eof)
+			return;
+	}
+	if (eof && c->fd >= 0) {
+		if (c->is_stream)
+			stream_failed(c, c->headers_done ? "the server closed it" : "closed before the headers");
+		else
+			ctl_failed(c, "the server closed the connection");
+	}
+}
+
+static void on_writable(struct conn *c)
+{
+	while (c->woff < c->wlen) {
+		ssize_t n = write(c->fd, c->wbuf + c->woff, c->wlen - c->woff);
+
+		if (n > 0) {
+			c->woff += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (c->is_stream)
+			stream_failed(c, strerror(errno));
+		else
+			ctl_failed(c, strerror(errno));
+		return;
+	}
+	watch(c, EPOLLIN | EPOLLRDHUP, EPOLL_CTL_MOD);
+}
+
+static void on_event(struct conn *c, uint32_t events)
+{
+	if (c->connecting) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (err) {
+			if (c->is_stream)
+				stream_failed(c, strerror(err));
+			else
+				ctl_failed(c, strerror(err));
+			return;
+		}
+		c->connecting = false;
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) {
+		on_readable(c);
+		if (c->fd < 0)
+			return;
+	}
+	if ((events & EPOLLOUT) && c->woff < c->wlen)
+		on_writable(c);
+}
+
+/* Streams whose headers never came: failed after OPEN_TIMEOUT_S. */
+static void expire_opening(void)
+{
+	double now = now_s();
+
+	for (int i = 0; i < g.next_open; i++) {
+		struct conv *cv = &g.convs[i];
+
+		if (!cv->open && !cv->failed && cv->stream && cv->stream->fd >= 0 &&
+		    now - cv->stream->sent_at > OPEN_TIMEOUT_S)
+			stream_failed(cv->stream, "no response headers in time");
+	}
+}
+
+/* Runs the event loop until done() or the deadline. Returns true when done. */
+static bool run_until(bool (*done)(void), double deadline)
+{
+	static struct epoll_event evs[1024];
+	double last_expire = now_s();
+
+	for (;;) {
+		double now = now_s();
+		int n, ms;
+
+		if (done && done())
+			return true;
+		if (now >= deadline)
+			return false;
+		ms = (int)((deadline - now) * 1000.0) + 1;
+		if (ms > 100)
+			ms = 100;
+		n = epoll_wait(g_epoll, evs, 1024, ms);
+		if (n < 0 && errno != EINTR)
+			die("epoll_wait: %s", strerror(errno));
+		for (int i = 0; i < n; i++)
+			on_event(evs[i].data.ptr, evs[i].events);
+		if (g.phase == PH_OPEN && now_s() - last_expire > 1.0) {
+			expire_opening();
+			last_expire = now_s();
+		}
+	}
+}
+
+static bool all_created(void)
+{
+	return g.created == g.n;
+}
+
+static bool all_opened(void)
+{
+	return g.next_open == g.n && g.opening == 0;
+}
+
+static bool all_delivered(void)
+{
+	return g.next_post == g.n && g.acked == g.posted &&
+	       g.delivered >= g.posted - g.post_failed - g.non_200;
+}
+
+static bool metrics_answered(void)
+{
+	return g.metrics_done;
+}
+
+/* loket_event_streams from /metrics, or -1. */
+static long read_metrics(void)
+{
+	g.metrics_done = false;
+	g.metrics_streams = -1;
+	g.metrics.job = JOB_METRICS;
+	if (conn_request(&g.metrics, "GET", "/metrics", NULL, NULL))
+		die("cannot connect to loket");
+	run_until(metrics_answered, now_s() + 10.0);
+	return g.metrics_done ? g.metrics_streams : -1;
+}
+
+/* ---- report ---- */
+
+static int compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double pct(const double *v, size_t n, double p)
+{
+	size_t i;
+
+	if (!n)
+		return 0.0;
+	i = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
+	return v[i];
+}
+
+static void print_pcts(const char *label, double *v, size_t n, const char *how)
+{
+	qsort(v, n, sizeof(*v), compare_double);
+	printf("%-20s p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (%zu samples; %s)\n", label,
+	       pct(v, n, 50) * 1e3, pct(v, n, 90) * 1e3, pct(v, n, 99) * 1e3,
+	       n ? v[n - 1] * 1e3 : 0.0, n, how);
+}
+
+static double mb(long kb)
+{
+	return kb < 0 ? -1.0 : (double)kb / 1024.0;
+}
+
+static void raise_fd_limit(int need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < (rlim_t)need)
+		die("%d streams need about %d descriptors; the limit is %llu (raise it with ulimit -n)",
+		    g.n, need, (unsigned long long)rl.rlim_cur);
+}
+
+int main(int argc, char **argv)
+{
+	double t0, t_created, t_opened, t_post0, t_post1, cpu_l0, cpu_b0, cpu_l1, cpu_b1;
+	long rss_before, rss_open, rss_after, hwm, streams_before, streams_open, streams_closed = -1;
+	long rss_closed = -1;
+	double *lat, *ack;
+	size_t n_lat = 0, n_ack = 0;
+	int n_ctl;
+
+	parse_options(argc, argv);
+	g.n = g_opt.streams;
+	raise_fd_limit(g.n + g_opt.posters + g_opt.creators + 64);
+	g_epoll = epoll_create1(EPOLL_CLOEXEC);
+	if (g_epoll < 0)
+		die("epoll_create1: %s", strerror(errno));
+	g.convs = xcalloc_or_die((size_t)g.n, sizeof(*g.convs));
+	for (int i = 0; i < g.n; i++)
+		g.convs[i].reply_seq = -1;
+	n_ctl = g_opt.posters > g_opt.creators ? g_opt.posters : g_opt.creators;
+	for (int i = 0; i < n_ctl; i++)
+		g.ctl[i].fd = -1;
+	g.metrics.fd = -1;
+
+	printf("== %d event streams on loket serve at %s:%d (pid %ld), %ld cores; posting \"%s\" over %d "
+	       "connections\n", g.n, g_opt.host, g_opt.port, g_opt.pid, sysconf(_SC_NPROCESSORS_ONLN),
+	       g_opt.text, g_opt.posters);
+	fflush(stdout);
+
+	/* 1. conversations */
+	t0 = now_s();
+	g.phase = PH_CREATE;
+	for (int i = 0; i < g_opt.creators && i < g.n; i++)
+		ctl_next(&g.ctl[i]);
+	if (!run_until(all_created, t0 + 600.0))
+		die("only %d of %d conversations were created in 600 s", g.created, g.n);
+	t_created = now_s();
+	g.phase = PH_IDLE;
+	printf("created:            %d conversations in %.2f s (%.0f/s)\n", g.created, t_created - t0,
+	       g.created / (t_created - t0));
+
+	/* 2. RSS before, then all streams open, then RSS again */
+	run_until(NULL, now_s() + SETTLE_S);
+	streams_before = read_metrics();
+	rss_before = proc_status(g_opt.pid, "VmRSS");
+	t0 = now_s();
+	g.phase = PH_OPEN;
+	pump();
+	run_until(all_opened, t0 + 600.0);
+	t_opened = now_s();
+	g.phase = PH_IDLE;
+	run_until(NULL, now_s() + SETTLE_S);
+	streams_open = read_metrics();
+	rss_open = proc_status(g_opt.pid, "VmRSS");
+	printf("opened:             %d of %d streams in %.2f s (%d failed; loket_event_streams %ld before, "
+	       "%ld now)\n", g.opened, g.n, t_opened - t0, g.open_failed, streams_before, streams_open);
+	if (rss_before > 0 && rss_open > 0 && g.opened > 0)
+		printf("loket RSS:          %.1f MB before, %.1f MB with %d streams open: %.2f KB per open "
+		       "stream\n", mb(rss_before), mb(rss_open), g.opened,
+		       (double)(rss_open - rss_before) / g.opened);
+	else
+		printf("loket RSS:          unknown (no --pid, or /proc unreadable)\n");
+	fflush(stdout);
+
+	/* 3. a message to every conversation */
+	cpu_l0 = proc_cpu_s(g_opt.pid);
+	cpu_b0 = proc_cpu_s(0);
+	t_post0 = now_s();
+	g.phase = PH_POST;
+	for (int i = 0; i < g_opt.posters; i++)
+		ctl_next(&g.ctl[i]);
+	/* Gives up timeout_s after the last progress: the last POST answered. */
+	g.last_ack = t_post0;
+	while (!all_delivered()) {
+		double deadline = g.last_ack + g_opt.timeout_s;
+
+		if (now_s() >= deadline)
+			break;
+		run_until(all_delivered, now_s() + 1.0 < deadline ? now_s() + 1.0 : deadline);
+	}
+	t_post1 = now_s();
+	g.phase = PH_IDLE;
+	cpu_l1 = proc_cpu_s(g_opt.pid);
+	cpu_b1 = proc_cpu_s(0);
+	rss_after = proc_status(g_opt.pid, "VmRSS");
+	hwm = proc_status(g_opt.pid, "VmHWM");
+
+	lat = xcalloc_or_die((size_t)g.n, sizeof(*lat));
+	ack = xcalloc_or_die((size_t)g.n, sizeof(*ack));
+	for (int i = 0; i < g.n; i++) {
+		struct conv *cv = &g.convs[i];
+
+		if (cv->post_at > 0.0 && cv->delivered_at > 0.0)
+			lat[n_lat++] = cv->delivered_at - cv->post_at;
+		if (cv->post_at > 0.0 && cv->acked_at > 0.0 && cv->post_status == 200)
+			ack[n_ack++] = cv->acked_at - cv->post_at;
+	}
+	printf("delivered:          %d of %d streams got the bot's reply as event: message (%d posted, %d "
+	       "non-200, %d failed, %d wrong seq, %d streams lost, %lu early bot messages)\n",
+	       g.delivered, g.n, g.posted, g.non_200, g.post_failed, g.mismatched, g.lost, g.early);
+	printf("delivery time:      %d messages in %.2f s (%.0f/s)\n", g.posted, t_post1 - t_post0,
+	       g.posted / (t_post1 - t_post0));
+	print_pcts("delivery latency:", lat, n_lat, "POST sent -> reply event read on its stream");
+	print_pcts("POST latency:", ack, n_ack, "POST sent -> 200 read");
+	if (cpu_l0 >= 0 && cpu_l1 >= 0)
+		printf("cpu while posting:  loket %.2f s, bench_sse %.2f s\n", cpu_l1 - cpu_l0, cpu_b1 - cpu_b0);
+	if (rss_after > 0)
+		printf("loket RSS after:    %.1f MB (peak VmHWM %.1f MB, %ld threads); bench_sse %.1f MB\n",
+		       mb(rss_after), mb(hwm), proc_status(g_opt.pid, "Threads"),
+		       mb(proc_status((long)getpid(), "VmRSS")));
+	fflush(stdout);
+
+	/* 4. close every stream: does Loket notice and give the memory back? A suspended stream
+	 * is only written to by the 15 s ping, and the second write after the close fails. */
+	for (int i = 0; i < g.n; i++)
+		if (g.convs[i].stream && g.convs[i].stream->fd >= 0)
+			conn_close(g.convs[i].stream);
+	t0 = now_s();
+	while (now_s() - t0 < CLOSE_WAIT_S) {
+		run_until(NULL, now_s() + 0.5);
+		streams_closed = read_metrics();
+		if (streams_closed == 0)
+			break;
+	}
+	rss_closed = proc_status(g_opt.pid, "VmRSS");
+	printf("streams closed:     by the client; loket_event_streams %ld after %.1f s, loket RSS %.1f MB\n",
+	       streams_closed, now_s() - t0, mb(rss_closed));
+
+	for (int i = 0; i < g.n; i++) {
+		if (g.convs[i].stream) {
+			conn_close(g.convs[i].stream);
+			free(g.convs[i].stream);
+		}
+	}
+	for (int i = 0; i < n_ctl; i++)
+		conn_close(&g.ctl[i]);
+	conn_close(&g.metrics);
+	free(lat);
+	free(ack);
+	free(g.convs);
+	close(g_epoll);
+	return g.opened == g.n && g.delivered == g.n && g.mismatched == 0 ? 0 : 3;
+}

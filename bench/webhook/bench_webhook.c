@@ -1,0 +1,702 @@
+/* bench_webhook.c - WhatsApp webhook throughput of `loket serve` (bench/webhook/run.sh runs it).
+ * One epoll loop, non-blocking sockets, no threads. For D seconds, C keep-alive connections each
+ * post one WhatsApp Cloud API webhook at a time to /channels/whatsapp/webhook: a text message
+ * with a unique id from one of U users, in the documented payload shape, signed like Meta signs
+ * it (X-Hub-Signature-256: "sha256=" + hex HMAC-SHA256 of the raw body with the app secret,
+ * read from an environment variable). Counts the 200s and prints POSTs/s and the latency of the
+ * acknowledgement. Loket answers the messages later through the Graph API; run.sh counts those.
+ *
+ * With --probe-fake HOST:PORT it instead measures the fake Graph API the way Loket uses it:
+ * C lanes, each sending one reply at a time on a new connection (Loket's channel workers open
+ * one per reply), for D seconds; replies/s and latency show how fast the fake can take them.
+ * Needs libc, jansson and libcrypto; timings are printed, never judged.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_CONNECTIONS 4096
+#define REQ_MAX (16 * 1024)		/* one request: headers and body */
+#define RESP_MAX (256 * 1024)		/* one response */
+#define SECRET_MAX 512
+#define ID_MAX 64
+#define DRAIN_S 10.0			/* wait this long for answers in flight at the end */
+#define MAX_SAMPLES (16u * 1024 * 1024)
+
+/* What citizens ask a municipality (and a few greetings), as in bench/http. */
+static const char *const TEXTS[] = {
+	"Hoe vraag ik een rijbewijs aan?",
+	"Wat kost een nieuw paspoort?",
+	"Hoe lang is mijn identiteitskaart geldig?",
+	"Ik ga verhuizen, hoe geef ik mijn nieuwe adres door?",
+	"Wanneer wordt het grofvuil opgehaald?",
+	"Hoe vraag ik een parkeervergunning aan?",
+	"Waar kan ik een uittreksel uit de basisregistratie personen krijgen?",
+	"Hoe meld ik een kapotte lantaarnpaal?",
+	"Hoe vraag ik bijstand aan?",
+	"Moet ik een vergunning hebben voor een dakkapel?",
+	"Hoe betaal ik de gemeentelijke belastingen?",
+	"Kan ik kwijtschelding krijgen van de afvalstoffenheffing?",
+	"Hoe geef ik de geboorte van mijn kind aan?",
+	"Hoe trouwen wij bij de gemeente?",
+	"Waar meld ik overlast van buren?",
+	"Hoe vraag ik een gehandicaptenparkeerkaart aan?",
+	"Wat moet ik doen als mijn paspoort gestolen is?",
+	"Hoe krijg ik een Verklaring Omtrent het Gedrag?",
+	"Wanneer is het gemeentehuis open?",
+	"Hoe vraag ik hulp uit de Wmo aan?",
+	"hallo",
+	"dank je wel",
+	"wie ben jij",
+	"doei",
+};
+#define N_TEXTS (sizeof(TEXTS) / sizeof(TEXTS[0]))
+
+/* ---- small helpers ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bench_webhook: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static long parse_long(const char *text, long min, long max, const char *name)
+{
+	char *end = NULL;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || end == text || *end || v < min || v > max)
+		die("%s must be a number from %ld to %ld", name, min, max);
+	return v;
+}
+
+/* "HOST:PORT" into host (IPv4) and port. */
+static void parse_addr(const char *text, char *host, size_t host_size, int *port, const char *name)
+{
+	const char *colon = strrchr(text, ':');
+	struct in_addr a;
+
+	if (!colon || colon == text || (size_t)(colon - text) >= host_size)
+		die("%s must be HOST:PORT", name);
+	snprintf(host, host_size, "%.*s", (int)(colon - text), text);
+	if (inet_pton(AF_INET, host, &a) != 1)
+		die("%s: the host must be an IPv4 address", name);
+	*port = (int)parse_long(colon + 1, 1, 65535, name);
+}
+
+/* ---- options ---- */
+
+static struct {
+	char host[64];
+	int port;
+	bool probe;		/* --probe-fake: measure the fake Graph API instead */
+	int connections;
+	double duration;
+	long users;
+	char secret_env[128];
+	char phone_id[ID_MAX];
+	char fake_token_env[128];
+	char id_prefix[ID_MAX];
+	bool verbose;
+} g_opt = {
+	.host = "127.0.0.1", .port = 8080, .connections = 64, .duration = 10.0, .users = 1000,
+	.secret_env = "LOKET_BENCH_WA_SECRET", .phone_id = "106540352242922",
+	.fake_token_env = "LOKET_BENCH_WA_TOKEN",
+};
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: bench_webhook --loket HOST:PORT [-c CONNECTIONS] [-d SECONDS] [--users U]\n"
+		"                     [--secret-env NAME] [--phone-id ID] [--id-prefix P] [-v]\n"
+		"       bench_webhook --probe-fake HOST:PORT [-c LANES] [-d SECONDS]\n"
+		"                     [--token-env NAME] [--phone-id ID]\n"
+		"  -c             keep-alive connections (default 64); with --probe-fake: lanes (4)\n"
+		"  -d             seconds of load (default 10)\n"
+		"  --users U      distinct senders; message k comes from user k mod U (default 1000)\n"
+		"  --secret-env   the environment variable holding the app secret\n"
+		"                 (default LOKET_BENCH_WA_SECRET)\n"
+		"  --phone-id     the business phone number id Loket is configured with\n"
+		"  --id-prefix    message ids are wamid.<prefix><k> (default: from the pid and clock)\n"
+		"  --token-env    the environment variable holding the fake's access token\n"
+		"                 (default LOKET_BENCH_WA_TOKEN)\n");
+	exit(2);
+}
+
+static void copy_opt(char *out, size_t size, const char *value, const char *name)
+{
+	if (strlen(value) >= size || !*value || strpbrk(value, "\"\\\r\n /?"))
+		die("%s must be 1 to %zu plain characters", name, size - 1);
+	snprintf(out, size, "%s", value);
+}
+
+static void parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"loket", required_argument, NULL, 'l'},
+		{"probe-fake", required_argument, NULL, 'f'},
+		{"users", required_argument, NULL, 'u'},
+		{"secret-env", required_argument, NULL, 's'},
+		{"phone-id", required_argument, NULL, 'i'},
+		{"id-prefix", required_argument, NULL, 'x'},
+		{"token-env", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	bool have_target = false, have_c = false;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:d:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'l':
+		case 'f':
+			if (have_target)
+				die("give --loket or --probe-fake, once");
+			parse_addr(optarg, g_opt.host, sizeof(g_opt.host), &g_opt.port,
+				   opt == 'l' ? "--loket" : "--probe-fake");
+			g_opt.probe = opt == 'f';
+			have_target = true;
+			break;
+		case 'c':
+			g_opt.connections = (int)parse_long(optarg, 1, MAX_CONNECTIONS, "-c");
+			have_c = true;
+			break;
+		case 'd': g_opt.duration = (double)parse_long(optarg, 1, 3600, "-d"); break;
+		case 'u': g_opt.users = parse_long(optarg, 1, 100000000, "--users"); break;
+		case 's': copy_opt(g_opt.secret_env, sizeof(g_opt.secret_env), optarg, "--secret-env"); break;
+		case 'i':
+			copy_opt(g_opt.phone_id, sizeof(g_opt.phone_id), optarg, "--phone-id");
+			if (strspn(g_opt.phone_id, "0123456789") != strlen(g_opt.phone_id))
+				die("--phone-id must be digits");
+			break;
+		case 'x': copy_opt(g_opt.id_prefix, sizeof(g_opt.id_prefix), optarg, "--id-prefix"); break;
+		case 't': copy_opt(g_opt.fake_token_env, sizeof(g_opt.fake_token_env), optarg, "--token-env"); break;
+		case 'v': g_opt.verbose = true; break;
+		default: usage();
+		}
+	}
+	if (!have_target || optind != argc)
+		usage();
+	if (g_opt.probe && !have_c)
+		g_opt.connections = 4;
+	if (!g_opt.id_prefix[0])
+		snprintf(g_opt.id_prefix, sizeof(g_opt.id_prefix), "bench%ld-%ld-", (long)getpid(),
+			 (long)time(NULL));
+}
+
+/* ---- requests ---- */
+
+static char g_secret[SECRET_MAX];	/* the app secret (load) or the access token (probe) */
+static size_t g_secret_len;
+static unsigned long g_next_message;
+
+static void read_secret(const char *env)
+{
+	const char *v = getenv(env);
+
+	if (!v || !*v || strlen(v) >= sizeof(g_secret))
+		die("set the environment variable %s (1 to %d bytes)", env, SECRET_MAX - 1);
+	snprintf(g_secret, sizeof(g_secret), "%s", v);
+	g_secret_len = strlen(g_secret);
+}
+
+/* The webhook Meta sends for one text message (Cloud API "messages" notification). Caller
+ * frees with free(). */
+static char *webhook_body(unsigned long k)
+{
+	char from[32], id[2 * ID_MAX], ts[32];
+	json_t *o;
+	char *text;
+
+	snprintf(from, sizeof(from), "316%08lu", (unsigned long)(k % (unsigned long)g_opt.users));
+	snprintf(id, sizeof(id), "wamid.%s%lu", g_opt.id_prefix, k);
+	snprintf(ts, sizeof(ts), "%ld", (long)time(NULL));
+	o = json_pack("{s:s, s:[{s:s, s:[{s:s, s:{s:s, s:{s:s, s:s}, s:[{s:{s:s}, s:s}],"
+		      " s:[{s:s, s:s, s:s, s:s, s:{s:s}}]}}]}]}",
+		      "object", "whatsapp_business_account",
+		      "entry", "id", "102290129340398",
+		      "changes", "field", "messages",
+		      "value", "messaging_product", "whatsapp",
+		      "metadata", "display_phone_number", "31850001234", "phone_number_id", g_opt.phone_id,
+		      "contacts", "profile", "name", "Bench", "wa_id", from,
+		      "messages", "from", from, "id", id, "timestamp", ts, "type", "text",
+		      "text", "body", TEXTS[k % N_TEXTS]);
+	if (!o)
+		die("cannot build a webhook body");
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!text)
+		die("out of memory");
+	return text;
+}
+
+/* A reply like the ones Loket sends through the Graph API. Caller frees with free(). */
+static char *graph_body(unsigned long k)
+{
+	char to[32];
+	json_t *o;
+	char *text;
+
+	snprintf(to, sizeof(to), "316%08lu", k % 1000ul);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:b}}", "messaging_product", "whatsapp",
+		      "recipient_type", "individual", "to", to, "type", "text",
+		      "text", "body", "Hallo! Waar kan ik u mee helpen? Stel uw vraag in een paar woorden.",
+		      "preview_url", 0);
+	if (!o)
+		die("cannot build a Graph body");
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!text)
+		die("out of memory");
+	return text;
+}
+
+/* ---- connections ---- */
+
+struct conn {
+	int fd;
+	bool connecting, busy;
+	char wbuf[REQ_MAX];
+	size_t wlen, woff;
+	char *rbuf;
+	size_t rlen, rcap;
+	double sent_at;
+	int resends;
+};
+
+static struct {
+	struct conn *conns;
+	uint32_t *lat_us;
+	size_t n_lat, cap_lat;
+	unsigned long sent, ok, non_200, status_403, status_400, status_5xx, conn_errors;
+	double start, end_at;
+	int shown;
+} g;
+
+static int g_epoll = -1;
+
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (g.shown++ >= 5 && !g_opt.verbose)
+		return;
+	fputs("bench_webhook: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void watch(struct conn *c, uint32_t events, int op)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = c};
+
+	if (epoll_ctl(g_epoll, op, c->fd, &ev) != 0)
+		die("epoll_ctl: %s", strerror(errno));
+}
+
+static int conn_connect(struct conn *c)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_opt.port)};
+	int one = 1;
+
+	inet_pton(AF_INET, g_opt.host, &addr.sin_addr);
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -1;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 && errno != EINPROGRESS) {
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
+	c->connecting = true;
+	watch(c, EPOLLOUT, EPOLL_CTL_ADD);
+	return 0;
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->connecting = false;
+	c->rlen = 0;
+}
+
+static void record_latency(double seconds)
+{
+	double us = seconds * 1e6;
+
+	if (g.n_lat == g.cap_lat) {
+		size_t cap = g.cap_lat ? g.cap_lat * 2 : 65536;
+		uint32_t *grown;
+
+		if (g.cap_lat >= MAX_SAMPLES)
+			return;
+		grown = realloc(g.lat_us, cap * sizeof(*grown));
+		if (!grown)
+			die("out of memory");
+		g.lat_us = grown;
+		g.cap_lat = cap;
+	}
+	g.lat_us[g.n_lat++] = us > 4e9 ? UINT32_MAX : (uint32_t)us;
+}
+
+/* Queues the next request on c; false when the load is over. */
+static bool send_next(struct conn *c)
+{
+	unsigned long k;
+	char *body;
+	int n;
+
+	if (now_s() >= g.end_at)
+		return false;
+	k = g_next_message++;
+	if (g_opt.probe) {
+		body = graph_body(k);
+		n = snprintf(c->wbuf, sizeof(c->wbuf),
+			     "POST /v21.0/%s/messages HTTP/1.1\r\nHost: %s:%d\r\nAuthorization: Bearer %s\r\n"
+			     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+			     g_opt.phone_id, g_opt.host, g_opt.port, g_secret, strlen(body), body);
+	} else {
+		unsigned char mac[EVP_MAX_MD_SIZE];
+		unsigned int mac_len = 0;
+		char hex[2 * EVP_MAX_MD_SIZE + 1];
+
+		body = webhook_body(k);
+		if (!HMAC(EVP_sha256(), g_secret, (int)g_secret_len, (const unsigned char *)body,
+			  strlen(body), mac, &mac_len))
+			die("HMAC failed");
+		for (unsigned int i = 0; i < mac_len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+		n = snprintf(c->wbuf, sizeof(c->wbuf),
+			     "POST /channels/whatsapp/webhook HTTP/1.1\r\nHost: %s:%d\r\n"
+			     "User-Agent: facebookexternalua\r\nContent-Type: application/json\r\n"
+			     "X-Hub-Signature-256: sha256=%s\r\nContent-Length: %zu\r\n\r\n%s",
+			     g_opt.host, g_opt.port, hex, strlen(body), body);
+	}
+	free(body);
+	if (n < 0 || (size_t)n >= sizeof(c->wbuf))
+		die("a request does not fit %d bytes", REQ_MAX);
+	c->wlen = (size_t)n;
+	c->woff = 0;
+	c->rlen = 0;
+	c->resends = 0;
+	c->busy = true;
+	c->sent_at = now_s();
+	g.sent++;
+	if (c->fd < 0) {
+		if (conn_connect(c) != 0)
+			die("cannot connect to %s:%d: %s", g_opt.host, g_opt.port, strerror(errno));
+	} else {
+		watch(c, EPOLLOUT, EPOLL_CTL_MOD);
+	}
+	return true;
+}
+
+/* 1 and the response's status and length when rbuf holds a whole response, 0 when more is
+ * needed, -1 when it cannot be understood (only Content-Length bodies are expected). */
+static int parse_response(struct conn *c, int *status, size_t *total, bool *closing)
+{
+	char *end = c->rbuf ? memmem(c->rbuf, c->rlen, "\r\n\r\n", 4) : NULL;
+	size_t head;
+	long clen = -1;
+	const char *line;
+
+	if (!end)
+		return c->rlen >= RESP_MAX ? -1 : 0;
+	head = (size_t)(end - c->rbuf) + 4;
+	if (c->rlen < 12 || memcmp(c->rbuf, "HTTP/1.", 7))
+		return -1;
+	*status = (int)strtol(c->rbuf + 9, NULL, 10);
+	*closing = false;
+	for (line = memchr(c->rbuf, '\n', head); line && (size_t)(line - c->rbuf) < head - 2;
+	     line = memchr(line, '\n', head - (size_t)(line - c->rbuf))) {
+		line++;
+		if (!strncasecmp(line, "content-length:", 15))
+			clen = strtol(line + 15, NULL, 10);
+		else if (!strncasecmp(line, "transfer-encoding:", 18))
+			return -1;
+		else if (!strncasecmp(line, "connection:", 11) && strncasecmp(line + 11, " close", 6) == 0)
+			*closing = true;
+	}
+	if (clen < 0 && (*status == 204 || *status == 304))
+		clen = 0;
+	if (clen < 0 || clen > RESP_MAX)
+		return -1;
+	if (c->rlen < head + (size_t)clen)
+		return 0;
+	*total = head + (size_t)clen;
+	return 1;
+}
+
+static void failed(struct conn *c, const char *why)
+{
+	bool retry = c->busy && c->rlen == 0 && c->resends == 0 && !g_opt.probe;
+
+	conn_close(c);
+	if (!c->busy)
+		return;
+	if (retry) {	/* an idle keep-alive connection closed by the server as we wrote */
+		c->resends = 1;
+		c->woff = 0;
+		if (conn_connect(c) == 0)
+			return;
+	}
+	g.conn_errors++;
+	note("a request failed: %s", why);
+	c->busy = false;
+	if (!send_next(c))
+		return;
+}
+
+static void on_response(struct conn *c, int status, size_t total, bool closing)
+{
+	double done = now_s();
+
+	record_latency(done - c->sent_at);
+	if (status == 200 || (g_opt.probe && status / 100 == 2)) {
+		g.ok++;
+	} else {
+		g.non_200++;
+		if (status == 403)
+			g.status_403++;
+		else if (status == 400)
+			g.status_400++;
+		else if (status >= 500)
+			g.status_5xx++;
+		note("status %d: %.*s", status, (int)(c->rlen > 300 ? 300 : c->rlen), c->rbuf);
+	}
+	memmove(c->rbuf, c->rbuf + total, c->rlen - total);
+	c->rlen -= total;
+	c->busy = false;
+	/* Loket's channel workers use a new connection for every reply: so does the probe. */
+	if (closing || g_opt.probe)
+		conn_close(c);
+	if (!send_next(c) && c->fd >= 0)
+		watch(c, EPOLLIN | EPOLLRDHUP, EPOLL_CTL_MOD);
+}
+
+static void on_readable(struct conn *c)
+{
+	int status = 0;
+	size_t total = 0;
+	bool closing = false, eof = false;
+	int rc;
+
+	for (;;) {
+		ssize_t n;
+
+		if (c->rcap - c->rlen < 4096) {
+			size_t cap = c->rcap ? c->rcap * 2 : 8192;
+			char *grown;
+
+			if (cap > RESP_MAX + 8192) {
+				failed(c, "response too large");
+				return;
+			}
+			grown = realloc(c->rbuf, cap);
+			if (!grown)
+				die("out of memory");
+			c->rbuf = grown;
+			c->rcap = cap;
+		}
+		n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+		if (n > 0) {
+			c->rlen += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		eof = true;
+		break;
+	}
+	rc = c->busy ? parse_response(c, &status, &total, &closing) : 0;
+	if (rc < 0) {
+		failed(c, "a response that cannot be understood");
+		return;
+	}
+	if (rc == 1) {
+		on_response(c, status, total, closing || eof);
+		return;
+	}
+	if (eof)
+		failed(c, c->busy ? "the server closed the connection" : "closed while idle");
+}
+
+static void on_writable(struct conn *c)
+{
+	while (c->woff < c->wlen) {
+		ssize_t n = write(c->fd, c->wbuf + c->woff, c->wlen - c->woff);
+
+		if (n > 0) {
+			c->woff += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0 && errno == EINTR)
+			continue;
+		failed(c, strerror(errno));
+		return;
+	}
+	watch(c, EPOLLIN | EPOLLRDHUP, EPOLL_CTL_MOD);
+}
+
+static void on_event(struct conn *c, uint32_t events)
+{
+	if (c->connecting) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (err) {
+			failed(c, strerror(err));
+			return;
+		}
+		c->connecting = false;
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) {
+		on_readable(c);
+		if (c->fd < 0)
+			return;
+	}
+	if ((events & EPOLLOUT) && c->woff < c->wlen)
+		on_writable(c);
+}
+
+/* ---- report ---- */
+
+static int compare_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double pct_ms(double p)
+{
+	size_t i;
+
+	if (!g.n_lat)
+		return 0.0;
+	i = (size_t)(p / 100.0 * (double)(g.n_lat - 1) + 0.5);
+	return g.lat_us[i] / 1000.0;
+}
+
+static bool busy_any(void)
+{
+	for (int i = 0; i < g_opt.connections; i++)
+		if (g.conns[i].busy)
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	struct epoll_event evs[256];
+	double elapsed, last_done;
+	unsigned long users_used;
+
+	parse_options(argc, argv);
+	read_secret(g_opt.probe ? g_opt.fake_token_env : g_opt.secret_env);
+	g_epoll = epoll_create1(EPOLL_CLOEXEC);
+	if (g_epoll < 0)
+		die("epoll_create1: %s", strerror(errno));
+	g.conns = calloc((size_t)g_opt.connections, sizeof(*g.conns));
+	if (!g.conns)
+		die("out of memory");
+	for (int i = 0; i < g_opt.connections; i++)
+		g.conns[i].fd = -1;
+
+	if (g_opt.probe)
+		printf("== fake Graph API at %s:%d: %d lanes, one reply at a time each on a new connection, "
+		       "%.0f s\n", g_opt.host, g_opt.port, g_opt.connections, g_opt.duration);
+	else
+		printf("== WhatsApp webhooks to %s:%d: %d keep-alive connections, %.0f s, %ld users, %zu "
+		       "different texts, signed with HMAC-SHA256\n", g_opt.host, g_opt.port,
+		       g_opt.connections, g_opt.duration, g_opt.users, N_TEXTS);
+	fflush(stdout);
+	g.start = now_s();
+	g.end_at = g.start + g_opt.duration;
+	for (int i = 0; i < g_opt.connections; i++)
+		send_next(&g.conns[i]);
+	last_done = g.start;
+	while (busy_any() && now_s() < g.end_at + DRAIN_S) {
+		int n = epoll_wait(g_epoll, evs, 256, 100);
+
+		if (n < 0 && errno != EINTR)
+			die("epoll_wait: %s", strerror(errno));
+		for (int i = 0; i < n; i++)
+			on_event(evs[i].data.ptr, evs[i].events);
+		if (n > 0)
+			last_done = now_s();
+	}
+	elapsed = (last_done > g.end_at ? last_done : g.end_at) - g.start;
+	qsort(g.lat_us, g.n_lat, sizeof(*g.lat_us), compare_u32);
+	users_used = g_next_message < (unsigned long)g_opt.users ? g_next_message : (unsigned long)g_opt.users;
+
+	if (g_opt.probe) {
+		printf("replies:            %lu sent, %lu answered 2xx, %lu not, %lu connection errors\n",
+		       g.sent, g.ok, g.non_200, g.conn_errors);
+		printf("fake throughput:    %.0f replies/s\n", g.ok / elapsed);
+	} else {
+		printf("webhooks:           %lu sent, %lu acknowledged with 200, %lu not (403: %lu, 400: %lu, "
+		       "5xx: %lu), %lu connection errors\n", g.sent, g.ok, g.non_200, g.status_403,
+		       g.status_400, g.status_5xx, g.conn_errors);
+		printf("throughput:         %.0f POSTs/s verified and acknowledged (%.2f s)\n",
+		       g.ok / elapsed, elapsed);
+		printf("senders:            %lu users, about %lu messages each\n", users_used,
+		       users_used ? g.sent / users_used : 0);
+	}
+	printf("latency:            p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (%zu samples; "
+	       "request sent -> response read)\n", pct_ms(50), pct_ms(90), pct_ms(99),
+	       g.n_lat ? g.lat_us[g.n_lat - 1] / 1000.0 : 0.0, g.n_lat);
+	/* For run.sh. */
+	printf("result: sent=%lu ok=%lu non_200=%lu conn_errors=%lu users=%lu\n", g.sent, g.ok,
+	       g.non_200, g.conn_errors, users_used);
+	for (int i = 0; i < g_opt.connections; i++) {
+		conn_close(&g.conns[i]);
+		free(g.conns[i].rbuf);
+	}
+	free(g.conns);
+	free(g.lat_us);
+	close(g_epoll);
+	return g.non_200 || g.conn_errors ? 3 : 0;
+}
