@@ -872,8 +872,17 @@
   /* Starts (or continues) the conversation the first time the panel opens. */
   function begin() {
     if (state.id || state.starting) return state.starting || Promise.resolve(Boolean(state.id));
-    state.starting = create().finally(function () { state.starting = null; });
+    state.starting = settle(create());
     return state.starting;
+  }
+
+  /* Keeps the start-up promise in state.starting until it settles (ES2017: no finally). */
+  function settle(promise) {
+    const done = function (ok) {
+      state.starting = null;
+      return ok;
+    };
+    return promise.then(done, function () { return done(false); });
   }
 
   async function ensure() {
@@ -1161,7 +1170,7 @@
         el.launcher.setAttribute('aria-expanded', 'true');
         el.host.classList.add('loket-is-open');
       }
-      state.starting = resume(saved).finally(function () { state.starting = null; });
+      state.starting = settle(resume(saved));
     } else if (inline) {
       begin();
     }
