@@ -52,6 +52,12 @@ fuzz: test-deps
 bench: build
 	sh bench/retrieval/run.sh
 	sh bench/http/run.sh
+	sh bench/llm/run.sh
+	sh bench/llm/run_cite.sh
+	sh bench/nlu/run.sh
+	sh bench/widget/run.sh
+	sh bench/sse/run.sh
+	sh bench/webhook/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

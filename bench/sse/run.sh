@@ -6,6 +6,7 @@
 # each stream. Prints the figures of each run and a summary. Timings are printed, never judged.
 # The load generator and Loket share this machine's cores.
 # Usage: bench/sse/run.sh [N ...]   env: BUILD_DIR (default build), POSTERS (64), TEXT (hallo)
+# shellcheck disable=SC2317 # cleanup runs from the trap
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD_DIR="${BUILD_DIR:-build}"
@@ -60,6 +61,7 @@ for N in "$@"; do
         fi
         sleep 0.1
     done
+    # shellcheck disable=SC3045
     echo "== loket serve ($BUILD_DIR, ${BUILDTYPE:-unknown build type}), pid $SERVER_PID," \
          "descriptors: loket $(sed -n 's/^Max open files *\([0-9]*\).*/\1/p' "/proc/$SERVER_PID/limits")," \
          "bench $(ulimit -n)"

@@ -9,6 +9,11 @@
  * With --probe-fake HOST:PORT it instead measures the fake Graph API the way Loket uses it:
  * C lanes, each sending one reply at a time on a new connection (Loket's channel workers open
  * one per reply), for D seconds; replies/s and latency show how fast the fake can take them.
+ *
+ * With --serve-fake PORT it is a fast fake Graph API instead (one epoll loop in C): every POST
+ * .../messages with the right bearer token gets Graph's 200 answer at once. run.sh points a
+ * second Loket at it to see what Loket's reply path does when the Python fake is not the limit.
+ * On SIGTERM it prints how many replies it took and exits.
  * Needs libc, jansson and libcrypto; timings are printed, never judged.
  */
 #include <arpa/inet.h>
@@ -19,6 +24,7 @@
 #include <netinet/tcp.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -122,6 +128,8 @@ static struct {
 	char host[64];
 	int port;
 	bool probe;		/* --probe-fake: measure the fake Graph API instead */
+	bool serve;		/* --serve-fake: be a fast fake Graph API */
+	char port_file[256];
 	int connections;
 	double duration;
 	long users;
@@ -143,6 +151,7 @@ static void usage(void)
 		"                     [--secret-env NAME] [--phone-id ID] [--id-prefix P] [-v]\n"
 		"       bench_webhook --probe-fake HOST:PORT [-c LANES] [-d SECONDS]\n"
 		"                     [--token-env NAME] [--phone-id ID]\n"
+		"       bench_webhook --serve-fake PORT [--port-file PATH] [--token-env NAME]\n"
 		"  -c             keep-alive connections (default 64); with --probe-fake: lanes (4)\n"
 		"  -d             seconds of load (default 10)\n"
 		"  --users U      distinct senders; message k comes from user k mod U (default 1000)\n"
@@ -151,7 +160,8 @@ static void usage(void)
 		"  --phone-id     the business phone number id Loket is configured with\n"
 		"  --id-prefix    message ids are wamid.<prefix><k> (default: from the pid and clock)\n"
 		"  --token-env    the environment variable holding the fake's access token\n"
-		"                 (default LOKET_BENCH_WA_TOKEN)\n");
+		"                 (default LOKET_BENCH_WA_TOKEN)\n"
+		"  --serve-fake   listen on 127.0.0.1:PORT (0: any free port, written to --port-file)\n");
 	exit(2);
 }
 
@@ -172,6 +182,8 @@ static void parse_options(int argc, char **argv)
 		{"phone-id", required_argument, NULL, 'i'},
 		{"id-prefix", required_argument, NULL, 'x'},
 		{"token-env", required_argument, NULL, 't'},
+		{"serve-fake", required_argument, NULL, 'S'},
+		{"port-file", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -183,7 +195,7 @@ static void parse_options(int argc, char **argv)
 		case 'l':
 		case 'f':
 			if (have_target)
-				die("give --loket or --probe-fake, once");
+				die("give --loket, --probe-fake or --serve-fake, once");
 			parse_addr(optarg, g_opt.host, sizeof(g_opt.host), &g_opt.port,
 				   opt == 'l' ? "--loket" : "--probe-fake");
 			g_opt.probe = opt == 'f';
@@ -203,6 +215,18 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'x': copy_opt(g_opt.id_prefix, sizeof(g_opt.id_prefix), optarg, "--id-prefix"); break;
 		case 't': copy_opt(g_opt.fake_token_env, sizeof(g_opt.fake_token_env), optarg, "--token-env"); break;
+		case 'S':
+			if (have_target)
+				die("give --loket, --probe-fake or --serve-fake, once");
+			g_opt.port = (int)parse_long(optarg, 0, 65535, "--serve-fake");
+			g_opt.serve = true;
+			have_target = true;
+			break;
+		case 'F':
+			if (strlen(optarg) >= sizeof(g_opt.port_file))
+				die("--port-file is too long");
+			snprintf(g_opt.port_file, sizeof(g_opt.port_file), "%s", optarg);
+			break;
 		case 'v': g_opt.verbose = true; break;
 		default: usage();
 		}
@@ -601,6 +625,274 @@ static void on_event(struct conn *c, uint32_t events)
 		on_writable(c);
 }
 
+/* ---- a fast fake Graph API (--serve-fake) ---- */
+
+#define FAKE_HEAD_MAX (64 * 1024)
+#define FAKE_BODY_MAX (1024 * 1024)
+
+struct fake_conn {
+	int fd;
+	char *buf;
+	size_t len, cap;
+	bool continued;		/* "100 Continue" sent for the request being read */
+};
+
+static volatile sig_atomic_t g_stop;
+static struct {
+	unsigned long requests, ok, refused, bad;
+} g_fake;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+}
+
+static void fake_drop(struct fake_conn *fc)
+{
+	close(fc->fd);
+	free(fc->buf);
+	free(fc);
+}
+
+/* Writes all of data; the answers are small and fit the socket buffer. -1 when the client
+ * does not take them. */
+static int fake_write(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n > 0) {
+			data += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		return -1;
+	}
+	return 0;
+}
+
+static int fake_answer(int fd, int status, const char *reason, const char *body, bool close_after)
+{
+	char head[256];
+	int n = snprintf(head, sizeof(head),
+			 "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=UTF-8\r\n"
+			 "Content-Length: %zu\r\nConnection: %s\r\n\r\n",
+			 status, reason, strlen(body), close_after ? "close" : "keep-alive");
+
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return -1;
+	return fake_write(fd, head, (size_t)n) || fake_write(fd, body, strlen(body)) ? -1 : 0;
+}
+
+/* One complete request: head (NUL-terminated) and body. */
+static int fake_handle(struct fake_conn *fc, char *head, const char *body, size_t body_len,
+		       bool close_after)
+{
+	char answer[512];
+	const char *auth = strcasestr(head, "\r\nAuthorization:");
+	json_t *req;
+	const char *to;
+	int rc;
+
+	g_fake.requests++;
+	if (auth) {
+		auth += 16;
+		while (*auth == ' ')
+			auth++;
+	}
+	/* "Bearer <token>" up to the end of the line (or of the head: its last line) */
+	if (!auth || strncmp(auth, "Bearer ", 7) || strncmp(auth + 7, g_secret, g_secret_len) ||
+	    (auth[7 + g_secret_len] != '\r' && auth[7 + g_secret_len] != '\0')) {
+		g_fake.refused++;
+		return fake_answer(fc->fd, 401, "Unauthorized",
+				   "{\"error\":{\"message\":\"Invalid OAuth access token - Cannot parse access "
+				   "token\",\"type\":\"OAuthException\",\"code\":190,\"fbtrace_id\":\"Abench\"}}",
+				   close_after);
+	}
+	req = strncmp(head, "POST ", 5) == 0 && strstr(head, "/messages ")
+		      ? json_loadb(body, body_len, 0, NULL) : NULL;
+	to = json_string_value(json_object_get(req, "to"));
+	if (!to || !*to || strlen(to) > 32 || strpbrk(to, "\"\\")) {
+		json_decref(req);
+		g_fake.bad++;
+		return fake_answer(fc->fd, 400, "Bad Request",
+				   "{\"error\":{\"message\":\"(#100) The parameter to is required.\","
+				   "\"type\":\"OAuthException\",\"code\":100,\"fbtrace_id\":\"Abench\"}}",
+				   close_after);
+	}
+	snprintf(answer, sizeof(answer),
+		 "{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"%s\",\"wa_id\":\"%s\"}],"
+		 "\"messages\":[{\"id\":\"wamid.bench%lu\"}]}", to, to, g_fake.requests);
+	json_decref(req);
+	g_fake.ok++;
+	rc = fake_answer(fc->fd, 200, "OK", answer, close_after);
+	return rc;
+}
+
+/* Answers every complete request in fc->buf. -1 when the connection must close. */
+static int fake_serve(struct fake_conn *fc)
+{
+	for (;;) {
+		char *end = fc->buf ? memmem(fc->buf, fc->len, "\r\n\r\n", 4) : NULL;
+		size_t head_len, total;
+		long clen = 0;
+		bool expect = false, close_after = false;
+		const char *line;
+
+		if (!end)
+			return fc->len > FAKE_HEAD_MAX ? -1 : 0;
+		*end = '\0';
+		head_len = (size_t)(end - fc->buf) + 4;
+		for (line = strstr(fc->buf, "\r\n"); line; line = strstr(line, "\r\n")) {
+			line += 2;
+			if (!strncasecmp(line, "content-length:", 15))
+				clen = strtol(line + 15, NULL, 10);
+			else if (!strncasecmp(line, "expect:", 7) && strcasestr(line, "100-continue"))
+				expect = true;
+			else if (!strncasecmp(line, "connection:", 11) && !strncasecmp(line + 11, " close", 6))
+				close_after = true;
+			else if (!strncasecmp(line, "transfer-encoding:", 18))
+				return -1;
+		}
+		if (clen < 0 || clen > FAKE_BODY_MAX)
+			return -1;
+		if (fc->len < head_len + (size_t)clen) {
+			*end = '\r';
+			if (expect && !fc->continued) {
+				static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+				fc->continued = true;
+				if (fake_write(fc->fd, cont, sizeof(cont) - 1))
+					return -1;
+			}
+			return 0;
+		}
+		fc->continued = false;
+		total = head_len + (size_t)clen;
+		if (fake_handle(fc, fc->buf, fc->buf + head_len, (size_t)clen, close_after) || close_after)
+			return -1;
+		memmove(fc->buf, fc->buf + total, fc->len - total);
+		fc->len -= total;
+	}
+}
+
+static void fake_readable(struct fake_conn *fc)
+{
+	bool eof = false;
+
+	for (;;) {
+		ssize_t n;
+
+		if (fc->cap - fc->len < 4096) {
+			size_t cap = fc->cap ? fc->cap * 2 : 8192;
+			char *grown;
+
+			if (cap > FAKE_HEAD_MAX + FAKE_BODY_MAX + 8192) {
+				fake_drop(fc);
+				return;
+			}
+			grown = realloc(fc->buf, cap);
+			if (!grown)
+				die("out of memory");
+			fc->buf = grown;
+			fc->cap = cap;
+		}
+		n = read(fc->fd, fc->buf + fc->len, fc->cap - fc->len);
+		if (n > 0) {
+			fc->len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		eof = true;
+		break;
+	}
+	if (fake_serve(fc) || eof)
+		fake_drop(fc);
+}
+
+static void write_port_file(int port)
+{
+	char tmp[300];
+	FILE *f;
+
+	if (!g_opt.port_file[0])
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", g_opt.port_file);
+	f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, g_opt.port_file))
+		die("cannot write %s", g_opt.port_file);
+}
+
+static int serve_fake(void)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_opt.port)};
+	socklen_t alen = sizeof(addr);
+	struct sigaction sa;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL}, evs[256];
+	int one = 1, lfd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: epoll_wait returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, 1024) ||
+	    getsockname(lfd, (struct sockaddr *)&addr, &alen))
+		die("cannot listen on 127.0.0.1:%d: %s", g_opt.port, strerror(errno));
+	if (epoll_ctl(g_epoll, EPOLL_CTL_ADD, lfd, &ev))
+		die("epoll_ctl: %s", strerror(errno));
+	write_port_file(ntohs(addr.sin_port));
+	printf("fake Graph API (C) listening on 127.0.0.1:%d\n", ntohs(addr.sin_port));
+	fflush(stdout);
+	while (!g_stop) {
+		int n = epoll_wait(g_epoll, evs, 256, 500);
+
+		if (n < 0 && errno != EINTR)
+			die("epoll_wait: %s", strerror(errno));
+		for (int i = 0; i < n; i++) {
+			struct fake_conn *fc = evs[i].data.ptr;
+
+			if (fc) {
+				fake_readable(fc);
+				continue;
+			}
+			for (;;) {
+				int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+				struct epoll_event cev = {.events = EPOLLIN | EPOLLRDHUP};
+
+				if (fd < 0)
+					break;
+				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+				fc = calloc(1, sizeof(*fc));
+				if (!fc)
+					die("out of memory");
+				fc->fd = fd;
+				cev.data.ptr = fc;
+				if (epoll_ctl(g_epoll, EPOLL_CTL_ADD, fd, &cev))
+					die("epoll_ctl: %s", strerror(errno));
+			}
+		}
+	}
+	printf("fake Graph API (C): %lu requests, %lu answered 200, %lu refused (401), %lu bad (400)\n",
+	       g_fake.requests, g_fake.ok, g_fake.refused, g_fake.bad);
+	printf("result: requests=%lu ok=%lu refused=%lu bad=%lu\n", g_fake.requests, g_fake.ok,
+	       g_fake.refused, g_fake.bad);
+	close(lfd);
+	close(g_epoll);
+	return 0;
+}
+
 /* ---- report ---- */
 
 static int compare_u32(const void *a, const void *b)
@@ -635,10 +927,12 @@ int main(int argc, char **argv)
 	unsigned long users_used;
 
 	parse_options(argc, argv);
-	read_secret(g_opt.probe ? g_opt.fake_token_env : g_opt.secret_env);
+	read_secret(g_opt.probe || g_opt.serve ? g_opt.fake_token_env : g_opt.secret_env);
 	g_epoll = epoll_create1(EPOLL_CLOEXEC);
 	if (g_epoll < 0)
 		die("epoll_create1: %s", strerror(errno));
+	if (g_opt.serve)
+		return serve_fake();
 	g.conns = calloc((size_t)g_opt.connections, sizeof(*g.conns));
 	if (!g.conns)
 		die("out of memory");

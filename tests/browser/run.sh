@@ -1,12 +1,13 @@
 #!/bin/sh
-# run.sh - runs the browser test of the chat page (tests/browser/chat.test.mjs).
+# run.sh - runs the browser tests: the chat page (chat.test.mjs) and the embeddable widget
+# (widget.test.mjs, with axe-core for WCAG 2.1 AA).
 # Needs node >= 18 and Debian's chromium at /usr/bin/chromium (apt-get install -y chromium).
 # Usage: tests/browser/run.sh   (LOKET_BIN=path/to/loket, default build/loket)
 set -eu
 cd "$(dirname "$0")/../.."
 LOKET_BIN="${LOKET_BIN:-build/loket}"
 export LOKET_BIN
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; then
     (cd tests/browser && npm ci --no-audit --no-fund)
 fi
 exec node --test tests/browser/

@@ -7,9 +7,9 @@
 // llm: section points at tests/fake/fake_llm.py, so FAQ answers stream token by token.
 // Drives Debian's chromium with playwright-core and checks: the launcher, the AI notice, a
 // streamed answer with its source link and AI label, a whole booking with the keyboard only, the
-// date input, reload, a network drop (every seq shown exactly once), start over, the transcript
-// download, the language switch, inline mode, 320 px, 200% zoom, text spacing, reduced motion,
-// axe-core (WCAG 2.1 A/AA) in several states, and no console errors.
+// date input, a photo upload, reload, network drops (every seq shown exactly once), start over,
+// the transcript download, the language switch, inline mode, the demo page, 320 px, 200% zoom,
+// text spacing, reduced motion, axe-core (WCAG 2.1 A/AA) in several states, no console errors.
 // Every request to anything other than 127.0.0.1 is blocked.
 // Run: node --test tests/browser/   (from the repo root; LOKET_BIN defaults to build/loket)
 
@@ -680,6 +680,14 @@ describe('chat widget on another web site', () => {
     const target = await page.locator('#chat').boundingBox();
     assert.ok(box.y >= target.y && box.x >= target.x - 1, 'the panel is inside the target');
     await axe('inline');
+  });
+
+  it('works on its own demo page, served by Loket under its own CSP', async () => {
+    await page.goto(loket.url + '/widget/demo.html');
+    await launcher().click();
+    await page.locator('.loket-msg.loket-kind-system').waitFor();
+    assert.match(await page.locator('.loket-msg.loket-kind-system').innerText(), /AI-assistent/);
+    await axe('demo page');
   });
 
   it('logged no console errors and sent nothing off 127.0.0.1', () => {
