@@ -187,13 +187,14 @@ struct options {
 	int posters;		/* connections posting the messages */
 	int opening;		/* streams being opened at once */
 	double timeout_s;	/* for the deliveries after the last POST was answered */
+	int one_by_one;		/* conversations that get a second message, one at a time */
 	char text[TEXT_MAX];
 	bool verbose;
 };
 
 static struct options g_opt = {
 	.host = "127.0.0.1", .port = 8080, .pid = 0, .streams = 1000, .creators = 8,
-	.posters = 64, .opening = 128, .timeout_s = 30.0, .text = "hallo",
+	.posters = 64, .opening = 128, .timeout_s = 30.0, .one_by_one = 1000, .text = "hallo",
 };
 
 static long parse_long(const char *text, long min, long max, const char *name)
@@ -212,13 +213,17 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench_sse --loket HOST:PORT [--pid PID] [-n STREAMS] [--posters P]\n"
-		"                 [--creators C] [--opening K] [--timeout-s S] [--text TEXT] [-v]\n"
+		"                 [--creators C] [--opening K] [--timeout-s S] [--one-by-one M]\n"
+		"                 [--text TEXT] [-v]\n"
 		"  -n STREAMS     conversations and event streams (default 1000)\n"
 		"  --pid PID      loket serve's process, for its RSS and CPU time\n"
 		"  --posters P    keep-alive connections posting the messages (default 64)\n"
 		"  --creators C   keep-alive connections creating the conversations (default 8)\n"
 		"  --opening K    streams being opened at once (default 128)\n"
 		"  --timeout-s S  wait for deliveries after the last POST was answered (default 30)\n"
+		"  --one-by-one M then post a second message to M of the conversations (spread\n"
+		"                 over all), one at a time, for the latency without queueing\n"
+		"                 (default 1000; 0: skip)\n"
 		"  --text TEXT    the message posted to every conversation (default \"hallo\";\n"
 		"                 plain text, no quotes or backslashes)\n");
 	exit(2);
@@ -234,6 +239,7 @@ static void parse_options(int argc, char **argv)
 		{"opening", required_argument, NULL, 'K'},
 		{"timeout-s", required_argument, NULL, 't'},
 		{"text", required_argument, NULL, 'T'},
+		{"one-by-one", required_argument, NULL, 'O'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -263,6 +269,9 @@ static void parse_options(int argc, char **argv)
 				die("--text must be 1 to %d bytes without quotes or backslashes", TEXT_MAX - 1);
 			snprintf(g_opt.text, sizeof(g_opt.text), "%s", optarg);
 			break;
+		case 'O':
+			g_opt.one_by_one = (int)parse_long(optarg, 0, MAX_STREAMS, "--one-by-one");
+			break;
 		case 'v': g_opt.verbose = true; break;
 		default: usage();
 		}
@@ -289,7 +298,7 @@ struct conn {
 	size_t wlen, woff;
 	struct text raw;	/* received, not decoded yet */
 	size_t got;		/* bytes received for the current request */
-	int resends;		/* of the current request, after the server closed an idle connection */
+	int resends;		/* of the current request (the server closed an idle connection) */
 	double read_at;		/* when the bytes being decoded were read */
 	/* the response being decoded */
 	bool headers_done, complete;
@@ -331,6 +340,7 @@ static struct {
 	bool metrics_done;
 	int next_create, created;
 	int next_open, opening, opened, open_failed, lost;
+	int *post_list, post_count;	/* the conversations of this posting round */
 	int next_post, posted, acked, non_200, delivered, mismatched, post_failed;
 	double last_ack;
 	unsigned long early, pings;
@@ -554,7 +564,8 @@ static int conn_decode(struct conn *c, bool eof)
 			line += 2;
 			if (!strncasecmp(line, "content-length:", 15))
 				clen = strtol(line + 15, NULL, 10);
-			else if (!strncasecmp(line, "transfer-encoding:", 18) && strcasestr(line, "chunked"))
+			else if (!strncasecmp(line, "transfer-encoding:", 18) &&
+				 strcasestr(line, "chunked"))
 				c->framing = FR_CHUNKED;
 		}
 		if (c->framing != FR_CHUNKED && clen >= 0) {
@@ -827,8 +838,8 @@ static void ctl_next(struct conn *c)
 			die("cannot connect to loket");
 		return;
 	}
-	while (g.phase == PH_POST && g.next_post < g.n) {
-		struct conv *cv = &g.convs[g.next_post++];
+	while (g.phase == PH_POST && g.next_post < g.post_count) {
+		struct conv *cv = &g.convs[g.post_list[g.next_post++]];
 
 		if (!cv->open || cv->lost)
 			continue;
@@ -908,7 +919,8 @@ static void on_readable(struct conn *c)
 	}
 	if (eof && c->fd >= 0) {
 		if (c->is_stream)
-			stream_failed(c, c->headers_done ? "the server closed it" : "closed before the headers");
+			stream_failed(c, c->headers_done ? "the server closed it"
+							 : "closed before the headers");
 		else
 			ctl_failed(c, "the server closed the connection");
 	}
@@ -1016,7 +1028,7 @@ static bool all_opened(void)
 
 static bool all_delivered(void)
 {
-	return g.next_post == g.n && g.acked == g.posted &&
+	return g.next_post == g.post_count && g.acked == g.posted &&
 	       g.delivered >= g.posted - g.post_failed - g.non_200;
 }
 
@@ -1059,7 +1071,7 @@ static double pct(const double *v, size_t n, double p)
 static void print_pcts(const char *label, double *v, size_t n, const char *how)
 {
 	qsort(v, n, sizeof(*v), compare_double);
-	printf("%-20s p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (%zu samples; %s)\n", label,
+	printf("%-26sp50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (%zu samples; %s)\n", label,
 	       pct(v, n, 50) * 1e3, pct(v, n, 90) * 1e3, pct(v, n, 99) * 1e3,
 	       n ? v[n - 1] * 1e3 : 0.0, n, how);
 }
@@ -1083,14 +1095,82 @@ static void raise_fd_limit(int need)
 		    g.n, need, (unsigned long long)rl.rlim_cur);
 }
 
+/* Posts the text to the conversations in list over `connections` connections and prints the
+ * deliveries and latencies, labels prefixed with label. True when every open stream in the
+ * list got its reply, with the seq the POST answered with. */
+static bool post_round(const char *label, int *list, int count, int connections)
+{
+	double t0, t1, cpu_l0, cpu_b0, *lat, *ack;
+	size_t n_lat = 0, n_ack = 0;
+	char name[64];
+	int want = 0;
+
+	for (int i = 0; i < count; i++) {
+		struct conv *cv = &g.convs[list[i]];
+
+		cv->post_at = cv->acked_at = cv->delivered_at = 0.0;
+		cv->post_status = 0;
+		cv->reply_seq = cv->delivered_seq = -1;
+		want += cv->open && !cv->lost;
+	}
+	g.post_list = list;
+	g.post_count = count;
+	g.next_post = g.posted = g.acked = g.non_200 = g.delivered = g.mismatched = g.post_failed = 0;
+	cpu_l0 = proc_cpu_s(g_opt.pid);
+	cpu_b0 = proc_cpu_s(0);
+	t0 = now_s();
+	g.phase = PH_POST;
+	for (int i = 0; i < connections; i++)
+		ctl_next(&g.ctl[i]);
+	/* Gives up timeout_s after the last progress: the last POST answered. */
+	g.last_ack = t0;
+	while (!all_delivered()) {
+		double deadline = g.last_ack + g_opt.timeout_s;
+
+		if (now_s() >= deadline)
+			break;
+		run_until(all_delivered, now_s() + 1.0 < deadline ? now_s() + 1.0 : deadline);
+	}
+	t1 = now_s();
+	g.phase = PH_IDLE;
+
+	lat = xcalloc_or_die((size_t)count, sizeof(*lat));
+	ack = xcalloc_or_die((size_t)count, sizeof(*ack));
+	for (int i = 0; i < count; i++) {
+		struct conv *cv = &g.convs[list[i]];
+
+		if (cv->post_at > 0.0 && cv->delivered_at > 0.0)
+			lat[n_lat++] = cv->delivered_at - cv->post_at;
+		if (cv->post_at > 0.0 && cv->acked_at > 0.0 && cv->post_status == 200)
+			ack[n_ack++] = cv->acked_at - cv->post_at;
+	}
+	snprintf(name, sizeof(name), "%sdelivered:", label);
+	printf("%-26s%d of %d streams got the bot's reply as event: message (%d posted, %d non-200, "
+	       "%d failed, %d wrong seq, %d streams lost, %lu early bot messages)\n", name,
+	       g.delivered, count, g.posted, g.non_200, g.post_failed, g.mismatched, g.lost, g.early);
+	snprintf(name, sizeof(name), "%sdelivery time:", label);
+	printf("%-26s%d messages in %.2f s (%.0f/s) over %d connection%s\n", name, g.posted, t1 - t0,
+	       g.posted / (t1 - t0), connections, connections == 1 ? "" : "s");
+	snprintf(name, sizeof(name), "%sdelivery latency:", label);
+	print_pcts(name, lat, n_lat, "POST sent -> reply event read on its stream");
+	snprintf(name, sizeof(name), "%sPOST latency:", label);
+	print_pcts(name, ack, n_ack, "POST sent -> 200 read");
+	if (cpu_l0 >= 0)
+		printf("%-26sloket %.2f s, bench_sse %.2f s\n", label[0] ? "cpu:" : "cpu while posting:",
+		       proc_cpu_s(g_opt.pid) - cpu_l0, proc_cpu_s(0) - cpu_b0);
+	fflush(stdout);
+	free(lat);
+	free(ack);
+	return g.delivered == want && want == count && g.mismatched == 0;
+}
+
 int main(int argc, char **argv)
 {
-	double t0, t_created, t_opened, t_post0, t_post1, cpu_l0, cpu_b0, cpu_l1, cpu_b1;
+	double t0, t_created, t_opened;
 	long rss_before, rss_open, rss_after, hwm, streams_before, streams_open, streams_closed = -1;
 	long rss_closed = -1;
-	double *lat, *ack;
-	size_t n_lat = 0, n_ack = 0;
-	int n_ctl;
+	int n_ctl, *order;
+	bool ok;
 
 	parse_options(argc, argv);
 	g.n = g_opt.streams;
@@ -1099,6 +1179,7 @@ int main(int argc, char **argv)
 	if (g_epoll < 0)
 		die("epoll_create1: %s", strerror(errno));
 	g.convs = xcalloc_or_die((size_t)g.n, sizeof(*g.convs));
+	order = xcalloc_or_die((size_t)g.n, sizeof(*order));
 	for (int i = 0; i < g.n; i++)
 		g.convs[i].reply_seq = -1;
 	n_ctl = g_opt.posters > g_opt.creators ? g_opt.posters : g_opt.creators;
@@ -1120,7 +1201,7 @@ int main(int argc, char **argv)
 		die("only %d of %d conversations were created in 600 s", g.created, g.n);
 	t_created = now_s();
 	g.phase = PH_IDLE;
-	printf("created:            %d conversations in %.2f s (%.0f/s)\n", g.created, t_created - t0,
+	printf("created:                  %d conversations in %.2f s (%.0f/s)\n", g.created, t_created - t0,
 	       g.created / (t_created - t0));
 
 	/* 2. RSS before, then all streams open, then RSS again */
@@ -1136,60 +1217,33 @@ int main(int argc, char **argv)
 	run_until(NULL, now_s() + SETTLE_S);
 	streams_open = read_metrics();
 	rss_open = proc_status(g_opt.pid, "VmRSS");
-	printf("opened:             %d of %d streams in %.2f s (%d failed; loket_event_streams %ld before, "
+	printf("opened:                   %d of %d streams in %.2f s (%d failed; loket_event_streams %ld before, "
 	       "%ld now)\n", g.opened, g.n, t_opened - t0, g.open_failed, streams_before, streams_open);
 	if (rss_before > 0 && rss_open > 0 && g.opened > 0)
-		printf("loket RSS:          %.1f MB before, %.1f MB with %d streams open: %.2f KB per open "
+		printf("loket RSS:                %.1f MB before, %.1f MB with %d streams open: %.2f KB per open "
 		       "stream\n", mb(rss_before), mb(rss_open), g.opened,
 		       (double)(rss_open - rss_before) / g.opened);
 	else
-		printf("loket RSS:          unknown (no --pid, or /proc unreadable)\n");
+		printf("loket RSS:                unknown (no --pid, or /proc unreadable)\n");
 	fflush(stdout);
 
-	/* 3. a message to every conversation */
-	cpu_l0 = proc_cpu_s(g_opt.pid);
-	cpu_b0 = proc_cpu_s(0);
-	t_post0 = now_s();
-	g.phase = PH_POST;
-	for (int i = 0; i < g_opt.posters; i++)
-		ctl_next(&g.ctl[i]);
-	/* Gives up timeout_s after the last progress: the last POST answered. */
-	g.last_ack = t_post0;
-	while (!all_delivered()) {
-		double deadline = g.last_ack + g_opt.timeout_s;
+	/* 3. a message to every conversation over P connections, then (with the load gone) a
+	 * second message to some of them, one at a time */
+	for (int i = 0; i < g.n; i++)
+		order[i] = i;
+	ok = post_round("", order, g.n, g_opt.posters);
+	if (g_opt.one_by_one > 0) {
+		int m = g_opt.one_by_one < g.n ? g_opt.one_by_one : g.n;
 
-		if (now_s() >= deadline)
-			break;
-		run_until(all_delivered, now_s() + 1.0 < deadline ? now_s() + 1.0 : deadline);
+		for (int i = 0; i < m; i++)
+			order[i] = (int)((long)i * g.n / m);
+		printf("-- a second message to %d of the conversations, one at a time\n", m);
+		post_round("1-by-1 ", order, m, 1);
 	}
-	t_post1 = now_s();
-	g.phase = PH_IDLE;
-	cpu_l1 = proc_cpu_s(g_opt.pid);
-	cpu_b1 = proc_cpu_s(0);
 	rss_after = proc_status(g_opt.pid, "VmRSS");
 	hwm = proc_status(g_opt.pid, "VmHWM");
-
-	lat = xcalloc_or_die((size_t)g.n, sizeof(*lat));
-	ack = xcalloc_or_die((size_t)g.n, sizeof(*ack));
-	for (int i = 0; i < g.n; i++) {
-		struct conv *cv = &g.convs[i];
-
-		if (cv->post_at > 0.0 && cv->delivered_at > 0.0)
-			lat[n_lat++] = cv->delivered_at - cv->post_at;
-		if (cv->post_at > 0.0 && cv->acked_at > 0.0 && cv->post_status == 200)
-			ack[n_ack++] = cv->acked_at - cv->post_at;
-	}
-	printf("delivered:          %d of %d streams got the bot's reply as event: message (%d posted, %d "
-	       "non-200, %d failed, %d wrong seq, %d streams lost, %lu early bot messages)\n",
-	       g.delivered, g.n, g.posted, g.non_200, g.post_failed, g.mismatched, g.lost, g.early);
-	printf("delivery time:      %d messages in %.2f s (%.0f/s)\n", g.posted, t_post1 - t_post0,
-	       g.posted / (t_post1 - t_post0));
-	print_pcts("delivery latency:", lat, n_lat, "POST sent -> reply event read on its stream");
-	print_pcts("POST latency:", ack, n_ack, "POST sent -> 200 read");
-	if (cpu_l0 >= 0 && cpu_l1 >= 0)
-		printf("cpu while posting:  loket %.2f s, bench_sse %.2f s\n", cpu_l1 - cpu_l0, cpu_b1 - cpu_b0);
 	if (rss_after > 0)
-		printf("loket RSS after:    %.1f MB (peak VmHWM %.1f MB, %ld threads); bench_sse %.1f MB\n",
+		printf("loket RSS after:          %.1f MB (peak VmHWM %.1f MB, %ld threads); bench_sse %.1f MB\n",
 		       mb(rss_after), mb(hwm), proc_status(g_opt.pid, "Threads"),
 		       mb(proc_status((long)getpid(), "VmRSS")));
 	fflush(stdout);
@@ -1207,7 +1261,7 @@ int main(int argc, char **argv)
 			break;
 	}
 	rss_closed = proc_status(g_opt.pid, "VmRSS");
-	printf("streams closed:     by the client; loket_event_streams %ld after %.1f s, loket RSS %.1f MB\n",
+	printf("streams closed:           by the client; loket_event_streams %ld after %.1f s, loket RSS %.1f MB\n",
 	       streams_closed, now_s() - t0, mb(rss_closed));
 
 	for (int i = 0; i < g.n; i++) {
@@ -1219,9 +1273,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n_ctl; i++)
 		conn_close(&g.ctl[i]);
 	conn_close(&g.metrics);
-	free(lat);
-	free(ack);
+	free(order);
 	free(g.convs);
 	close(g_epoll);
-	return g.opened == g.n && g.delivered == g.n && g.mismatched == 0 ? 0 : 3;
+	return g.opened == g.n && ok ? 0 : 3;
 }

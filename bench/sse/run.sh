@@ -2,16 +2,20 @@
 # run.sh - many open event streams on one `loket serve`: for each N (default 1000, then 10000) a
 # fresh server (release build, demo bot, temporary SQLite db) and bench/bench_sse, which creates
 # N conversations, opens N event streams and keeps them open, reads Loket's RSS before and with
-# them open, then posts "hallo" to every conversation and times the reply's `event: message` on
-# each stream. Prints the figures of each run and a summary. Timings are printed, never judged.
-# The load generator and Loket share this machine's cores.
-# Usage: bench/sse/run.sh [N ...]   env: BUILD_DIR (default build), POSTERS (64), TEXT (hallo)
+# them open, then posts "hallo" to every conversation (POSTERS connections at once) and times the
+# reply's `event: message` on each stream; then, with that load gone, a second message to
+# ONE_BY_ONE of the conversations one at a time (the latency without queueing). Prints the
+# figures of each run and a summary. Timings are printed, never judged. The load generator and
+# Loket share this machine's cores.
+# Usage: bench/sse/run.sh [N ...]   env: BUILD_DIR (default build), POSTERS (64), TEXT (hallo),
+#        ONE_BY_ONE (1000)
 # shellcheck disable=SC2317 # cleanup runs from the trap
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD_DIR="${BUILD_DIR:-build}"
 POSTERS="${POSTERS:-64}"
 TEXT="${TEXT:-hallo}"
+ONE_BY_ONE="${ONE_BY_ONE:-1000}"
 if [ "$#" -eq 0 ]; then
     set -- 1000 10000
 fi
@@ -64,10 +68,10 @@ for N in "$@"; do
     # shellcheck disable=SC3045
     echo "== loket serve ($BUILD_DIR, ${BUILDTYPE:-unknown build type}), pid $SERVER_PID," \
          "descriptors: loket $(sed -n 's/^Max open files *\([0-9]*\).*/\1/p' "/proc/$SERVER_PID/limits")," \
-         "bench $(ulimit -n)"
+         "bench $(ulimit -n); load average $(cut -d' ' -f1-3 /proc/loadavg)"
     BENCH_RC=0
     "$BUILD_DIR/bench/bench_sse" --loket "127.0.0.1:$PORT" --pid "$SERVER_PID" -n "$N" \
-        --posters "$POSTERS" --text "$TEXT" | tee "$TMP/bench.$N.out" || BENCH_RC=$?
+        --posters "$POSTERS" --text "$TEXT" --one-by-one "$ONE_BY_ONE" | tee "$TMP/bench.$N.out" || BENCH_RC=$?
     if [ "$BENCH_RC" -ne 0 ]; then
         echo "run.sh: bench_sse exited with $BENCH_RC for N=$N" >&2
         RC="$BENCH_RC"
@@ -94,6 +98,7 @@ for N in "$@"; do
     f="$TMP/bench.$N.out"
     [ -f "$f" ] || continue
     echo "N=$N"
-    grep -E '^(opened|loket RSS|delivered|delivery latency):' "$f" | sed 's/^/  /'
+    grep -E '^(opened|loket RSS|delivered|delivery latency|1-by-1 delivery latency):' "$f" |
+        sed 's/^/  /'
 done
 exit "$RC"

@@ -207,14 +207,20 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'd': g_opt.duration = (double)parse_long(optarg, 1, 3600, "-d"); break;
 		case 'u': g_opt.users = parse_long(optarg, 1, 100000000, "--users"); break;
-		case 's': copy_opt(g_opt.secret_env, sizeof(g_opt.secret_env), optarg, "--secret-env"); break;
+		case 's':
+			copy_opt(g_opt.secret_env, sizeof(g_opt.secret_env), optarg, "--secret-env");
+			break;
 		case 'i':
 			copy_opt(g_opt.phone_id, sizeof(g_opt.phone_id), optarg, "--phone-id");
 			if (strspn(g_opt.phone_id, "0123456789") != strlen(g_opt.phone_id))
 				die("--phone-id must be digits");
 			break;
-		case 'x': copy_opt(g_opt.id_prefix, sizeof(g_opt.id_prefix), optarg, "--id-prefix"); break;
-		case 't': copy_opt(g_opt.fake_token_env, sizeof(g_opt.fake_token_env), optarg, "--token-env"); break;
+		case 'x':
+			copy_opt(g_opt.id_prefix, sizeof(g_opt.id_prefix), optarg, "--id-prefix");
+			break;
+		case 't':
+			copy_opt(g_opt.fake_token_env, sizeof(g_opt.fake_token_env), optarg, "--token-env");
+			break;
 		case 'S':
 			if (have_target)
 				die("give --loket, --probe-fake or --serve-fake, once");
@@ -475,7 +481,8 @@ static int parse_response(struct conn *c, int *status, size_t *total, bool *clos
 			clen = strtol(line + 15, NULL, 10);
 		else if (!strncasecmp(line, "transfer-encoding:", 18))
 			return -1;
-		else if (!strncasecmp(line, "connection:", 11) && strncasecmp(line + 11, " close", 6) == 0)
+		else if (!strncasecmp(line, "connection:", 11) &&
+			 !strncasecmp(line + 11, " close", 6))
 			*closing = true;
 	}
 	if (clen < 0 && (*status == 204 || *status == 304))
@@ -631,6 +638,7 @@ static void on_event(struct conn *c, uint32_t events)
 #define FAKE_BODY_MAX (1024 * 1024)
 
 struct fake_conn {
+	struct fake_conn *prev, *next;	/* every open connection, freed at the end */
 	int fd;
 	char *buf;
 	size_t len, cap;
@@ -638,6 +646,7 @@ struct fake_conn {
 };
 
 static volatile sig_atomic_t g_stop;
+static struct fake_conn *g_fake_conns;
 static struct {
 	unsigned long requests, ok, refused, bad;
 } g_fake;
@@ -650,6 +659,12 @@ static void on_signal(int sig)
 
 static void fake_drop(struct fake_conn *fc)
 {
+	if (fc->prev)
+		fc->prev->next = fc->next;
+	else
+		g_fake_conns = fc->next;
+	if (fc->next)
+		fc->next->prev = fc->prev;
 	close(fc->fd);
 	free(fc->buf);
 	free(fc);
@@ -752,7 +767,8 @@ static int fake_serve(struct fake_conn *fc)
 				clen = strtol(line + 15, NULL, 10);
 			else if (!strncasecmp(line, "expect:", 7) && strcasestr(line, "100-continue"))
 				expect = true;
-			else if (!strncasecmp(line, "connection:", 11) && !strncasecmp(line + 11, " close", 6))
+			else if (!strncasecmp(line, "connection:", 11) &&
+				 !strncasecmp(line + 11, " close", 6))
 				close_after = true;
 			else if (!strncasecmp(line, "transfer-encoding:", 18))
 				return -1;
@@ -772,7 +788,8 @@ static int fake_serve(struct fake_conn *fc)
 		}
 		fc->continued = false;
 		total = head_len + (size_t)clen;
-		if (fake_handle(fc, fc->buf, fc->buf + head_len, (size_t)clen, close_after) || close_after)
+		if (fake_handle(fc, fc->buf, fc->buf + head_len, (size_t)clen, close_after) ||
+		    close_after)
 			return -1;
 		memmove(fc->buf, fc->buf + total, fc->len - total);
 		fc->len -= total;
@@ -878,6 +895,10 @@ static int serve_fake(void)
 				if (!fc)
 					die("out of memory");
 				fc->fd = fd;
+				fc->next = g_fake_conns;
+				if (fc->next)
+					fc->next->prev = fc;
+				g_fake_conns = fc;
 				cev.data.ptr = fc;
 				if (epoll_ctl(g_epoll, EPOLL_CTL_ADD, fd, &cev))
 					die("epoll_ctl: %s", strerror(errno));
@@ -888,6 +909,9 @@ static int serve_fake(void)
 	       g_fake.requests, g_fake.ok, g_fake.refused, g_fake.bad);
 	printf("result: requests=%lu ok=%lu refused=%lu bad=%lu\n", g_fake.requests, g_fake.ok,
 	       g_fake.refused, g_fake.bad);
+	fflush(stdout);
+	while (g_fake_conns)
+		fake_drop(g_fake_conns);
 	close(lfd);
 	close(g_epoll);
 	return 0;
@@ -964,7 +988,8 @@ int main(int argc, char **argv)
 	}
 	elapsed = (last_done > g.end_at ? last_done : g.end_at) - g.start;
 	qsort(g.lat_us, g.n_lat, sizeof(*g.lat_us), compare_u32);
-	users_used = g_next_message < (unsigned long)g_opt.users ? g_next_message : (unsigned long)g_opt.users;
+	users_used = g_next_message < (unsigned long)g_opt.users ? g_next_message
+								 : (unsigned long)g_opt.users;
 
 	if (g_opt.probe) {
 		printf("replies:            %lu sent, %lu answered 2xx, %lu not, %lu connection errors\n",

@@ -144,7 +144,7 @@ run_pass() { # python|c
         FAKE_NAME="fast fake in C (bench_webhook --serve-fake)"
     fi
     echo "== pass '$KIND': loket serve ($BUILD_DIR, ${BUILDTYPE:-unknown build type}), pid $SERVER_PID," \
-         "$(nproc) cores; replies go to $FAKE_NAME, pid $FAKE_PID"
+         "$(nproc) cores (load average $(cut -d' ' -f1-3 /proc/loadavg)); replies go to $FAKE_NAME, pid $FAKE_PID"
 
     L0="$(cpu_s "$SERVER_PID")"
     F0="$(cpu_s "$FAKE_PID")"

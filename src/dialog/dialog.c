@@ -1655,6 +1655,11 @@ int dialog_handle(const struct dialog *d, struct dialog_turn *t, struct lk_err *
 						    !strcmp(t->action, "clarify:no") ||
 						    !strncmp(t->action, "attachment:", 11));
 
+		if (t->text && text_parse_command(t->text) != TEXT_CMD_NONE) {
+			/* "stop" or "terug" with nothing running */
+			say_catalog(&r, "flow", "flow_gone");
+			return DIALOG_HANDLED;
+		}
 		handled = maybe_start(&r, t->text, t->action);
 		if (!handled && is_flow_payload) {
 			say_catalog(&r, "flow", "flow_gone");

@@ -1490,33 +1490,44 @@ out:
 
 /* --- messaging channels --- */
 
-static int sqlite_inbox_add(void *impl, const char *bot, const struct store_inbox_event *ev,
-			    struct lk_err *err)
+/* Runs one statement on a borrowed connection, binding texts[i] to ?(i+1)
+ * (NULL binds NULL) and then ints[j] to the next numbers. *changes (may be
+ * NULL) receives the rows changed. */
+static int run_bound(struct sqlite_store *s, const char *sql, const char *const *texts, int nt,
+		     const int64_t *ints, int ni, const char *what, int *changes,
+		     struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
 	struct conn *c = conn_get(s);
 	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc = iq_prepare(c, sql, &st, err);
 
-	rc = iq_prepare(c, "INSERT INTO channel_inbox(bot, channel, event_id, user, kind, text,"
-			" callback_id, lang, received_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-			" ON CONFLICT DO NOTHING", &st, err);
 	if (!rc) {
-		bind_text(st, 1, bot);
-		bind_text(st, 2, ev->channel);
-		bind_text(st, 3, ev->event_id);
-		bind_text(st, 4, ev->user);
-		bind_text(st, 5, ev->kind);
-		bind_text(st, 6, ev->text);
-		bind_text(st, 7, ev->callback_id);
-		bind_text(st, 8, ev->lang);
-		sqlite3_bind_int64(st, 9, ev->received_at);
-		rc = iq_exec(c, st, "record inbound event", err);
-		if (!rc && sqlite3_changes(c->db) == 0)
-			rc = LK_EEXIST; /* seen before: a duplicate delivery */
+		for (int i = 0; i < nt; i++)
+			bind_text(st, i + 1, texts[i]);
+		for (int j = 0; j < ni; j++)
+			sqlite3_bind_int64(st, nt + j + 1, ints[j]);
+		rc = iq_exec(c, st, what, err);
+		if (!rc && changes)
+			*changes = sqlite3_changes(c->db);
 	}
 	sqlite3_finalize(st);
 	conn_put(s, c);
+	return rc;
+}
+
+static int sqlite_inbox_add(void *impl, const char *bot, const struct store_inbox_event *ev,
+			    struct lk_err *err)
+{
+	const char *texts[] = {bot, ev->channel, ev->event_id, ev->user, ev->kind, ev->text,
+			       ev->callback_id, ev->lang};
+	int changes = 0;
+	int rc = run_bound(impl, "INSERT INTO channel_inbox(bot, channel, event_id, user, kind, text,"
+			   " callback_id, lang, received_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+			   " ON CONFLICT DO NOTHING", texts, 8, &ev->received_at, 1,
+			   "record inbound event", &changes, err);
+
+	if (!rc && changes == 0)
+		rc = LK_EEXIST; /* seen before: a duplicate delivery */
 	return rc;
 }
 
@@ -1525,22 +1536,11 @@ static int sqlite_inbox_add(void *impl, const char *bot, const struct store_inbo
 static int sqlite_inbox_done(void *impl, const char *bot, const char *channel,
 			     const char *event_id, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc;
+	const char *texts[] = {bot, channel, event_id};
 
-	rc = iq_prepare(c, "UPDATE channel_inbox SET done = 1, text = NULL WHERE bot = ?1 AND"
-			" channel = ?2 AND event_id = ?3", &st, err);
-	if (!rc) {
-		bind_text(st, 1, bot);
-		bind_text(st, 2, channel);
-		bind_text(st, 3, event_id);
-		rc = iq_exec(c, st, "finish inbound event", err);
-	}
-	sqlite3_finalize(st);
-	conn_put(s, c);
-	return rc;
+	return run_bound(impl, "UPDATE channel_inbox SET done = 1, text = NULL WHERE bot = ?1 AND"
+			 " channel = ?2 AND event_id = ?3", texts, 3, NULL, 0,
+			 "finish inbound event", NULL, err);
 }
 
 static int sqlite_inbox_pending(void *impl, const char *bot, struct store_inbox_event **out,
@@ -1613,25 +1613,12 @@ static int sqlite_link_get(void *impl, const char *bot, const char *channel, con
 static int sqlite_link_put(void *impl, const char *bot, const char *channel, const char *user,
 			   const char *conv_id, int64_t last_inbound, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc;
+	const char *texts[] = {bot, channel, user, conv_id};
 
-	rc = iq_prepare(c, "INSERT INTO channel_links(bot, channel, user, conv_id, last_inbound)"
-			" VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(bot, channel, user) DO UPDATE SET"
-			" conv_id = ?4, last_inbound = max(last_inbound, ?5)", &st, err);
-	if (!rc) {
-		bind_text(st, 1, bot);
-		bind_text(st, 2, channel);
-		bind_text(st, 3, user);
-		bind_text(st, 4, conv_id);
-		sqlite3_bind_int64(st, 5, last_inbound);
-		rc = iq_exec(c, st, "write link", err);
-	}
-	sqlite3_finalize(st);
-	conn_put(s, c);
-	return rc;
+	return run_bound(impl, "INSERT INTO channel_links(bot, channel, user, conv_id, last_inbound)"
+			 " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(bot, channel, user) DO UPDATE SET"
+			 " conv_id = ?4, last_inbound = max(last_inbound, ?5)", texts, 4, &last_inbound,
+			 1, "write link", NULL, err);
 }
 
 /* --- end of messaging channels --- */
