@@ -5,8 +5,10 @@
  * difference over N is the memory one open stream costs), then posts a short text to every
  * conversation over P keep-alive connections and times, per conversation, the way from sending
  * the POST to the `event: message` carrying the bot's reply on that conversation's stream. The
- * reply's seq on the stream must be the one the POST answered with. Prints counts, RSS and
- * latency percentiles; exits 3 when a stream did not open or did not get its message.
+ * reply's seq on the stream must be the one the POST answered with. Then, with that load gone,
+ * it posts a second message to some conversations one at a time (the latency without queueing)
+ * and at last closes every stream and waits for Loket to notice. Prints counts, RSS and latency
+ * percentiles; exits 3 when a stream did not open or did not get its message.
  * Needs libc and jansson only; timings are printed, never judged.
  */
 #include <arpa/inet.h>
@@ -334,7 +336,6 @@ static struct {
 	struct conv *convs;
 	int n;
 	struct conn ctl[MAX_CTL];
-	int n_ctl;
 	struct conn metrics;
 	long metrics_streams;	/* loket_event_streams from the last metrics page */
 	bool metrics_done;

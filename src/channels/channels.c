@@ -22,7 +22,9 @@
 #define SEND_TRIES 3
 #define SEND_TIMEOUT_MS 10000
 #define RETRY_WAIT_MAX_S 10
-#define RECOVER_MAX 1000
+#define RECOVER_PAGE 1000
+#define QUEUE_MAX 20000         /* events waiting for a worker; beyond: 503, the platform retries */
+#define REFUSED_LOG_EVERY 100   /* log the 1st refused webhook, then every 100th */
 #define RESPONSE_MAX ((size_t)256 << 10)
 
 enum { WA = 0, TG = 1 };
@@ -46,6 +48,8 @@ struct channels {
 	struct workq *lanes[LANES];
 	atomic_uint_fast64_t received[2], duplicates[2], refused[2], sent[2], send_failed[2];
 	atomic_uint_fast64_t outside_window, statuses[5];
+	atomic_long queued;     /* events enqueued and not yet handled */
+	atomic_uint_fast64_t refused_logged;
 };
 
 /* One event for a worker. */
@@ -354,6 +358,7 @@ static void run_job(void *arg)
 	struct job *j = arg;
 
 	handle_event(j->c, j->which, &j->ev);
+	atomic_fetch_sub(&j->c->queued, 1);
 	free(j->ev.text);
 	free(j);
 }
@@ -375,6 +380,7 @@ static void enqueue(struct channels *c, int which, const struct store_inbox_even
 	j->which = which;
 	j->ev = *ev;
 	j->ev.text = xstrdup(ev->text);
+	atomic_fetch_add(&c->queued, 1);
 	workq_push(c->lanes[lane_of(ev->user)], run_job, j);
 }
 
@@ -423,6 +429,26 @@ static void reply_error(struct channels_reply *r, int status, const char *code, 
 	r->text = NULL;
 }
 
+/* Why a webhook was refused, without flooding the log when someone keeps
+ * sending bad ones (all are counted in /metrics). */
+static void log_refused(struct channels *c, const char *name, const char *why)
+{
+	uint64_t n = atomic_fetch_add(&c->refused_logged, 1);
+
+	if (n % REFUSED_LOG_EVERY == 0)
+		fprintf(stderr, "loket: %s: webhook refused: %s (%llu refused so far)\n", name, why,
+			(unsigned long long)n + 1);
+}
+
+/* Too much waiting already: the platform should deliver again later. */
+static int overloaded(struct channels *c, struct channels_reply *r)
+{
+	if (atomic_load(&c->queued) < QUEUE_MAX)
+		return 0;
+	reply_error(r, 503, "busy", "too many messages waiting; deliver again later");
+	return 1;
+}
+
 void channels_whatsapp_verify(struct channels *c, const char *mode, const char *token,
 			      const char *challenge, struct channels_reply *r)
 {
@@ -456,10 +482,12 @@ void channels_whatsapp_webhook(struct channels *c, const char *signature, const 
 	}
 	if (wa_signature_check(c->p[WA].secret, signature, body, len, &err)) {
 		atomic_fetch_add(&c->refused[WA], 1);
-		fprintf(stderr, "loket: whatsapp: webhook refused: %s\n", err.msg);
+		log_refused(c, "whatsapp", err.msg);
 		reply_error(r, 403, "forbidden", "bad or missing signature");
 		return;
 	}
+	if (overloaded(c, r))
+		return;
 	channel_batch_init(&b);
 	if (wa_parse_webhook(body, len, c->p[WA].phone_number_id, &b, &err)) {
 		channel_batch_release(&b);
@@ -487,10 +515,12 @@ void channels_telegram_webhook(struct channels *c, const char *secret, const voi
 	}
 	if (tg_secret_check(c->p[TG].secret, secret, &err)) {
 		atomic_fetch_add(&c->refused[TG], 1);
-		fprintf(stderr, "loket: telegram: webhook refused: %s\n", err.msg);
+		log_refused(c, "telegram", err.msg);
 		reply_error(r, 403, "forbidden", "bad or missing secret token");
 		return;
 	}
+	if (overloaded(c, r))
+		return;
 	channel_batch_init(&b);
 	if (tg_parse_update(body, len, &b, &err)) {
 		channel_batch_release(&b);
@@ -506,22 +536,40 @@ void channels_telegram_webhook(struct channels *c, const char *secret, const voi
 /* ------------------------------------------------------------------ */
 /* lifecycle                                                           */
 
-/* Events acknowledged before a crash but never answered. */
+/* Events acknowledged before a crash but never answered: all of them,
+ * read a page at a time BEFORE any is queued (a worker marking one done
+ * would shift the pages), then queued in order. */
 static int recover(struct channels *c, struct lk_err *err)
 {
-	struct store_inbox_event *v = NULL;
-	size_t n = 0;
-	int rc = store_inbox_pending(c->st, bot_id(c->bot), &v, &n, RECOVER_MAX, err);
+	struct store_inbox_event *all = NULL;
+	size_t total = 0;
+	int rc = 0;
 
-	for (size_t i = 0; !rc && i < n; i++) {
-		int which = !strcmp(v[i].channel, "telegram") ? TG : WA;
+	for (;;) {
+		struct store_inbox_event *v = NULL;
+		size_t n = 0;
+
+		rc = store_inbox_pending(c->st, bot_id(c->bot), &v, &n, RECOVER_PAGE, total, err);
+		if (!rc && n) {
+			all = xreallocarray(all, total + n, sizeof(*all));
+			memcpy(all + total, v, n * sizeof(*v));
+			total += n;
+			free(v); /* the texts moved to `all` */
+		} else {
+			store_inbox_release(v, n);
+		}
+		if (rc || n < RECOVER_PAGE)
+			break;
+	}
+	for (size_t i = 0; !rc && i < total; i++) {
+		int which = !strcmp(all[i].channel, "telegram") ? TG : WA;
 
 		if (c->p[which].on)
-			enqueue(c, which, &v[i]);
+			enqueue(c, which, &all[i]);
 	}
-	if (n)
-		fprintf(stderr, "loket: channels: %zu event(s) recovered after a restart\n", n);
-	store_inbox_release(v, n);
+	if (total)
+		fprintf(stderr, "loket: channels: %zu event(s) recovered after a restart\n", total);
+	store_inbox_release(all, total);
 	return rc;
 }
 

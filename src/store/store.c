@@ -381,9 +381,9 @@ int store_inbox_done(struct store *st, const char *bot, const char *channel, con
 }
 
 int store_inbox_pending(struct store *st, const char *bot, struct store_inbox_event **out,
-			size_t *n, size_t max, struct lk_err *err)
+			size_t *n, size_t max, size_t offset, struct lk_err *err)
 {
-	return st->ops->inbox_pending(st->impl, bot, out, n, max, err);
+	return st->ops->inbox_pending(st->impl, bot, out, n, max, offset, err);
 }
 
 void store_inbox_release(struct store_inbox_event *v, size_t n)

@@ -306,7 +306,7 @@ int store_inbox_done(struct store *st, const char *bot, const char *channel, con
 /* Recorded events not handled yet, oldest first, at most max. Caller frees
  * with store_inbox_release(). */
 int store_inbox_pending(struct store *st, const char *bot, struct store_inbox_event **out,
-			size_t *n, size_t max, struct lk_err *err);
+			size_t *n, size_t max, size_t offset, struct lk_err *err);
 void store_inbox_release(struct store_inbox_event *v, size_t n);
 /* The conversation of a channel's user and when they last wrote (unix s);
  * LK_ENOTFOUND when none. Erasing the conversation erases the link. */

@@ -72,7 +72,7 @@ struct store_ops {
 	int (*inbox_done)(void *impl, const char *bot, const char *channel, const char *event_id,
 			  struct lk_err *err);
 	int (*inbox_pending)(void *impl, const char *bot, struct store_inbox_event **out, size_t *n,
-			     size_t max, struct lk_err *err);
+			     size_t max, size_t offset, struct lk_err *err);
 	int (*link_get)(void *impl, const char *bot, const char *channel, const char *user,
 			char conv_id[STORE_ID_LEN + 1], int64_t *last_inbound, struct lk_err *err);
 	int (*link_put)(void *impl, const char *bot, const char *channel, const char *user,

@@ -1544,7 +1544,7 @@ static int sqlite_inbox_done(void *impl, const char *bot, const char *channel,
 }
 
 static int sqlite_inbox_pending(void *impl, const char *bot, struct store_inbox_event **out,
-				size_t *n, size_t max, struct lk_err *err)
+				size_t *n, size_t max, size_t offset, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = conn_get(s);
@@ -1555,10 +1555,11 @@ static int sqlite_inbox_pending(void *impl, const char *bot, struct store_inbox_
 	*n = 0;
 	rc = iq_prepare(c, "SELECT channel, event_id, user, kind, text, callback_id, lang,"
 			" received_at FROM channel_inbox WHERE bot = ?1 AND done = 0"
-			" ORDER BY received_at LIMIT ?2", &st, err);
+			" ORDER BY received_at, channel, event_id LIMIT ?2 OFFSET ?3", &st, err);
 	if (!rc) {
 		bind_text(st, 1, bot);
 		sqlite3_bind_int64(st, 2, (int64_t)max);
+		sqlite3_bind_int64(st, 3, (int64_t)offset);
 		*out = xcalloc(max ? max : 1, sizeof(**out));
 		while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			struct store_inbox_event *e = &(*out)[(*n)++];
