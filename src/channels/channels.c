@@ -46,6 +46,7 @@ struct channels {
 	struct conv_engine *engine;
 	struct platform p[2];
 	struct workq *lanes[LANES];
+	CURL *handles[LANES];   /* one per lane (one thread each): connections are reused */
 	atomic_uint_fast64_t received[2], duplicates[2], refused[2], sent[2], send_failed[2];
 	atomic_uint_fast64_t outside_window, statuses[5];
 	atomic_long queued;     /* events enqueued and not yet handled */
@@ -56,6 +57,7 @@ struct channels {
 struct job {
 	struct channels *c;
 	int which;
+	unsigned lane;
 	struct store_inbox_event ev;
 };
 
@@ -145,14 +147,13 @@ static size_t collect(char *p, size_t size, size_t n, void *ud)
 
 /* POSTs one JSON body; retries on 429 and 5xx (waiting what the platform
  * asks, at most RETRY_WAIT_MAX_S). 0 when accepted. */
-static int post_json(struct channels *c, int which, const char *url, const char *auth,
+static int post_json(struct channels *c, CURL *e, int which, const char *url, const char *auth,
 		     json_t *body, struct lk_err *err)
 {
 	char *text = json_dumps(body, JSON_COMPACT);
 	int rc = LK_EIO;
 
 	for (int attempt = 0; text && attempt < SEND_TRIES; attempt++) {
-		CURL *e = curl_easy_init();
 		struct curl_slist *h = NULL;
 		struct buf resp;
 		unsigned retry = 0;
@@ -161,6 +162,7 @@ static int post_json(struct channels *c, int which, const char *url, const char 
 
 		if (!e)
 			break;
+		curl_easy_reset(e); /* keeps the connection cache */
 		buf_init(&resp, RESPONSE_MAX);
 		h = curl_slist_append(h, "Content-Type: application/json");
 		if (auth)
@@ -176,7 +178,6 @@ static int post_json(struct channels *c, int which, const char *url, const char 
 		cc = curl_easy_perform(e);
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 		curl_slist_free_all(h);
-		curl_easy_cleanup(e);
 		if (cc != CURLE_OK) {
 			rc = lk_err_set(err, LK_EIO, "%s: %s", channel_names[which], curl_easy_strerror(cc));
 			retry = 1;
@@ -209,8 +210,8 @@ static void message_label(struct channels *c, const char *lang, const char *key,
 }
 
 /* Sends the bot's messages to the user on their platform. */
-static void send_messages(struct channels *c, int which, const char *user, const char *lang,
-			  json_t *msgs, int64_t last_inbound)
+static void send_messages(struct channels *c, CURL *e, int which, const char *user,
+			  const char *lang, json_t *msgs, int64_t last_inbound)
 {
 	struct platform *p = &c->p[which];
 	struct buf source, choose, menu, url, auth;
@@ -242,7 +243,7 @@ static void send_messages(struct channels *c, int which, const char *user, const
 		json_array_foreach(bodies, k, body) {
 			struct lk_err err = {0};
 
-			if (post_json(c, which, url.ptr, which == WA ? auth.ptr : NULL, body, &err)) {
+			if (post_json(c, e, which, url.ptr, which == WA ? auth.ptr : NULL, body, &err)) {
 				atomic_fetch_add(&c->send_failed[which], 1);
 				fprintf(stderr, "loket: %s: a reply was not delivered: %s\n",
 					channel_names[which], err.msg);
@@ -262,7 +263,7 @@ static void send_messages(struct channels *c, int which, const char *user, const
 }
 
 /* Telegram shows a spinner on a pressed button until this. */
-static void answer_callback(struct channels *c, const char *callback_id)
+static void answer_callback(struct channels *c, CURL *e, const char *callback_id)
 {
 	struct buf url;
 	json_t *body;
@@ -273,7 +274,7 @@ static void answer_callback(struct channels *c, const char *callback_id)
 	buf_init(&url, 4096);
 	buf_addf(&url, "%s/bot%s/answerCallbackQuery", c->p[TG].api_base, c->p[TG].token);
 	body = json_pack("{s:s}", "callback_query_id", callback_id);
-	post_json(c, TG, url.ptr, NULL, body, &err);
+	post_json(c, e, TG, url.ptr, NULL, body, &err);
 	json_decref(body);
 	mem_wipe(url.ptr, url.len);
 	buf_release(&url);
@@ -283,8 +284,9 @@ static void answer_callback(struct channels *c, const char *callback_id)
 /* handling one event                                                  */
 
 /* The user's conversation, made (with its AI notice sent first) when new. */
-static int conversation_of(struct channels *c, int which, const struct store_inbox_event *ev,
-			   char id[STORE_ID_LEN + 1], struct lk_err *err)
+static int conversation_of(struct channels *c, CURL *e, int which,
+			   const struct store_inbox_event *ev, char id[STORE_ID_LEN + 1],
+			   struct lk_err *err)
 {
 	int64_t last = 0;
 	json_t *out = NULL;
@@ -302,13 +304,14 @@ static int conversation_of(struct channels *c, int which, const struct store_inb
 	rc = store_link_put(c->st, bot_id(c->bot), channel_names[which], ev->user, id,
 			    ev->received_at, err);
 	if (!rc)
-		send_messages(c, which, ev->user, json_string_value(json_object_get(out, "lang")),
+		send_messages(c, e, which, ev->user, json_string_value(json_object_get(out, "lang")),
 			      json_object_get(out, "messages"), ev->received_at);
 	json_decref(out);
 	return rc;
 }
 
-static void handle_event(struct channels *c, int which, const struct store_inbox_event *ev)
+static void handle_event(struct channels *c, CURL *e, int which,
+			 const struct store_inbox_event *ev)
 {
 	char id[STORE_ID_LEN + 1];
 	struct store_conv conv;
@@ -317,8 +320,8 @@ static void handle_event(struct channels *c, int which, const struct store_inbox
 	int rc;
 
 	if (which == TG)
-		answer_callback(c, ev->callback_id);
-	rc = conversation_of(c, which, ev, id, &err);
+		answer_callback(c, e, ev->callback_id);
+	rc = conversation_of(c, e, which, ev, id, &err);
 	if (!rc)
 		rc = store_link_put(c->st, bot_id(c->bot), channel_names[which], ev->user, id,
 				    ev->received_at, &err);
@@ -333,7 +336,7 @@ static void handle_event(struct channels *c, int which, const struct store_inbox
 							      "kind", "fallback", "text", t.ptr, "sources",
 							      "quick_replies"));
 			buf_release(&t);
-			send_messages(c, which, ev->user, conv.lang, msgs, ev->received_at);
+			send_messages(c, e, which, ev->user, conv.lang, msgs, ev->received_at);
 			json_decref(msgs);
 		} else {
 			int action = !strcmp(ev->kind, "action");
@@ -343,7 +346,7 @@ static void handle_event(struct channels *c, int which, const struct store_inbox
 			if (rc && action && err.reason && !strcmp(err.reason, "unknown_action"))
 				rc = 0; /* an old button: nothing to answer */
 			else if (!rc)
-				send_messages(c, which, ev->user, conv.lang,
+				send_messages(c, e, which, ev->user, conv.lang,
 					      json_object_get(out, "messages"), ev->received_at);
 			json_decref(out);
 		}
@@ -357,7 +360,7 @@ static void run_job(void *arg)
 {
 	struct job *j = arg;
 
-	handle_event(j->c, j->which, &j->ev);
+	handle_event(j->c, j->c->handles[j->lane], j->which, &j->ev);
 	atomic_fetch_sub(&j->c->queued, 1);
 	free(j->ev.text);
 	free(j);
@@ -378,10 +381,11 @@ static void enqueue(struct channels *c, int which, const struct store_inbox_even
 
 	j->c = c;
 	j->which = which;
+	j->lane = lane_of(ev->user);
 	j->ev = *ev;
 	j->ev.text = xstrdup(ev->text);
 	atomic_fetch_add(&c->queued, 1);
-	workq_push(c->lanes[lane_of(ev->user)], run_job, j);
+	workq_push(c->lanes[j->lane], run_job, j);
 }
 
 /* Records the parsed events (dropping duplicates) and queues the new ones. */
@@ -586,8 +590,10 @@ int channels_new(struct channels **out, const struct bot *bot, struct store *st,
 	rc = load_platforms(c, err);
 	if (!rc) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
-		for (int i = 0; i < LANES; i++)
+		for (int i = 0; i < LANES; i++) {
+			c->handles[i] = curl_easy_init();
 			c->lanes[i] = workq_new(1);
+		}
 		if (c->p[WA].on || c->p[TG].on)
 			rc = recover(c, err);
 	}
@@ -610,8 +616,11 @@ void channels_free(struct channels *c)
 {
 	if (!c)
 		return;
-	for (int i = 0; i < LANES; i++)
+	for (int i = 0; i < LANES; i++) {
 		workq_free(c->lanes[i]);
+		if (c->handles[i])
+			curl_easy_cleanup(c->handles[i]);
+	}
 	platform_release(&c->p[WA]);
 	platform_release(&c->p[TG]);
 	free(c);
