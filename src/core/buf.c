@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,4 +134,26 @@ void buf_rtrim(struct buf *b)
 		     b->ptr[n - 1] == '\n' || b->ptr[n - 1] == '\r'))
 		n--;
 	buf_truncate(b, n);
+}
+
+int buf_read_file(struct buf *b, const char *path, struct lk_err *err)
+{
+	char chunk[65536];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	int rc = 0;
+
+	if (!f)
+		return lk_err_set(err, errno == ENOENT ? LK_ENOTFOUND : LK_EIO, "%s: %s", path,
+				  strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_add(b, chunk, n)) {
+			rc = lk_err_set(err, LK_ETOOBIG, "%s: larger than %zu bytes", path, b->max);
+			break;
+		}
+	}
+	if (!rc && ferror(f))
+		rc = lk_err_set(err, LK_EIO, "%s: read error", path);
+	fclose(f);
+	return rc;
 }

@@ -35,6 +35,13 @@ int buf_addc(struct buf *b, char c);
 int buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 
+/* --- files --- */
+/* Appends the whole file at path, bounded by b->max. 0; LK_ENOTFOUND when
+ * it does not exist; LK_ETOOBIG when it is larger than the buffer may
+ * grow; LK_EIO otherwise. err (may be NULL) names the file. */
+struct lk_err;
+int buf_read_file(struct buf *b, const char *path, struct lk_err *err);
+
 /* --- editing --- */
 void buf_truncate(struct buf *b, size_t len);
 /* Removes trailing ASCII whitespace. */

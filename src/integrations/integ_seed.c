@@ -74,26 +74,15 @@ static void seed_add(struct seed *s, const char *kind, const char *key, json_t *
 
 static int seed_read(struct seed *s, size_t i, struct lk_err *err)
 {
-	char chunk[65536];
-	FILE *f;
-	size_t n;
-	int rc = 0;
+	int rc;
 
 	snprintf(s->path, sizeof(s->path), "%s/%s", s->dir, seed_files[i]);
 	buf_init(&s->data[i], SEED_FILE_MAX);
-	f = fopen(s->path, "rb");
-	if (!f) {
-		if (errno == ENOENT)
-			return 0;
-		return lk_err_set(err, LK_EIO, "%s: %s", s->path, strerror(errno));
-	}
-	while (!rc && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_add(&s->data[i], chunk, n))
-			rc = seed_fail(s, 0, err, "larger than %zu MiB", SEED_FILE_MAX >> 20);
-	}
-	if (!rc && ferror(f))
-		rc = lk_err_set(err, LK_EIO, "%s: read error", s->path);
-	fclose(f);
+	rc = buf_read_file(&s->data[i], s->path, err);
+	if (rc == LK_ENOTFOUND)
+		return 0; /* a data file the bot does not have */
+	if (rc == LK_ETOOBIG)
+		rc = seed_fail(s, 0, err, "larger than %zu MiB", SEED_FILE_MAX >> 20);
 	s->have[i] = !rc;
 	return rc;
 }

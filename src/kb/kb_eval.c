@@ -7,7 +7,6 @@
 #include "kb/kb_import.h"
 #include "kb/kb_index.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,29 +18,6 @@ static double kb_eval_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int kb_eval_read(const char *path, struct buf *out, struct lk_err *err)
-{
-	char chunk[65536];
-	FILE *f = fopen(path, "rb");
-	size_t n;
-	int rc = 0;
-
-	if (!f)
-		return lk_err_set(err, LK_EIO, "%s: %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_add(out, chunk, n)) {
-			rc = lk_err_set(err, LK_ETOOBIG, "%s: larger than %zu bytes", path,
-					KB_EVAL_MAX_FILE);
-			goto out;
-		}
-	}
-	if (ferror(f))
-		rc = lk_err_set(err, LK_EIO, "%s: read error", path);
-out:
-	fclose(f);
-	return rc;
 }
 
 /* 1-based rank of the first hit whose id is in `expected`, or 0. */
@@ -147,7 +123,12 @@ int kb_eval_retrieval(const char *kb_path, const char *queries_path,
 	rc = kb_import_file(kb_path, &entries, err);
 	if (rc)
 		goto out;
-	rc = kb_eval_read(queries_path, &qdata, err);
+	rc = buf_read_file(&qdata, queries_path, err);
+	if (rc == LK_ENOTFOUND) {
+		rc = LK_EIO;
+		if (err)
+			err->code = rc;
+	}
 	if (rc)
 		goto out;
 	t0 = kb_eval_now_ms();

@@ -68,23 +68,10 @@ const char *kb_format_name(enum kb_format fmt)
 
 /* --- reading files --- */
 
-/* Reads all of f into b (bounded by b->max). */
-static int read_all(FILE *f, struct buf *b)
-{
-	char chunk[65536];
-	size_t n;
-
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_add(b, chunk, n))
-			return LK_ETOOBIG;
-	return ferror(f) ? LK_EIO : 0;
-}
-
 int kb_import_file(const char *path, struct kb_entries *out, struct lk_err *err)
 {
 	enum kb_format fmt = kb_format_from_path(path);
 	struct buf b;
-	FILE *f = NULL;
 	int rc;
 
 	buf_init(&b, KB_IMPORT_MAX_FILE);
@@ -97,24 +84,16 @@ int kb_import_file(const char *path, struct kb_entries *out, struct lk_err *err)
 				"%s: unknown format (expected .jsonl, .csv, .md, .html)", path);
 		goto out;
 	}
-	f = fopen(path, "rb");
-	if (!f) {
-		rc = lk_err_set(err, LK_EIO, "%s: %s", path, strerror(errno));
-		goto out;
+	rc = buf_read_file(&b, path, err);
+	if (rc == LK_ENOTFOUND) {
+		rc = LK_EIO; /* a file named to us that is missing: an I/O error to callers */
+		if (err)
+			err->code = rc;
 	}
-	rc = read_all(f, &b);
-	if (rc == LK_ETOOBIG) {
-		lk_err_set(err, rc, "%s: file larger than %zu bytes", path, KB_IMPORT_MAX_FILE);
+	if (rc)
 		goto out;
-	}
-	if (rc) {
-		lk_err_set(err, rc, "%s: read error: %s", path, strerror(errno));
-		goto out;
-	}
 	rc = kb_import_buffer(path, fmt, b.ptr, b.len, out, err);
 out:
-	if (f)
-		fclose(f);
 	buf_release(&b);
 	return rc;
 }

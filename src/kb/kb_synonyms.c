@@ -7,7 +7,6 @@
 #include "core/mem.h"
 #include "text/text_norm.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,28 +190,6 @@ fail:
 	return rc;
 }
 
-static int kb_synonyms_read_file(const char *path, struct buf *out, struct lk_err *err)
-{
-	char chunk[8192];
-	FILE *f = fopen(path, "rb");
-	int rc = 0;
-	size_t n;
-
-	if (!f)
-		return lk_err_set(err, LK_EIO, "%s: %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_add(out, chunk, n)) {
-			rc = lk_err_set(err, LK_ETOOBIG, "%s: larger than %zu bytes", path,
-					KB_SYNONYMS_MAX_FILE);
-			goto out;
-		}
-	}
-	if (ferror(f))
-		rc = lk_err_set(err, LK_EIO, "%s: read error", path);
-out:
-	fclose(f);
-	return rc;
-}
 
 int kb_synonyms_load(struct kb_synonyms **out, const char *path, struct lk_err *err)
 {
@@ -221,7 +198,12 @@ int kb_synonyms_load(struct kb_synonyms **out, const char *path, struct lk_err *
 
 	*out = NULL;
 	buf_init(&data, KB_SYNONYMS_MAX_FILE);
-	rc = kb_synonyms_read_file(path, &data, err);
+	rc = buf_read_file(&data, path, err);
+	if (rc == LK_ENOTFOUND) { /* a named file that is missing: an I/O error */
+		rc = LK_EIO;
+		if (err)
+			err->code = rc;
+	}
 	if (!rc)
 		rc = kb_synonyms_parse(out, path, data.ptr, data.len, err);
 	buf_release(&data);
