@@ -143,9 +143,13 @@ int buf_read_file(struct buf *b, const char *path, struct lk_err *err)
 	size_t n;
 	int rc = 0;
 
-	if (!f)
-		return lk_err_set(err, errno == ENOENT ? LK_ENOTFOUND : LK_EIO, "%s: %s", path,
-				  strerror(errno));
+	if (!f) {
+		int saved = errno;
+
+		lk_err_set(err, LK_EIO, "%s: %s", path, strerror(saved));
+		errno = saved;
+		return LK_EIO;
+	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (buf_add(b, chunk, n)) {
 			rc = lk_err_set(err, LK_ETOOBIG, "%s: larger than %zu bytes", path, b->max);

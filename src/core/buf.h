@@ -36,9 +36,10 @@ int buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 
 /* --- files --- */
-/* Appends the whole file at path, bounded by b->max. 0; LK_ENOTFOUND when
- * it does not exist; LK_ETOOBIG when it is larger than the buffer may
- * grow; LK_EIO otherwise. err (may be NULL) names the file. */
+/* Appends the whole file at path, bounded by b->max. 0; LK_ETOOBIG when
+ * it is larger than the buffer may grow; LK_EIO when it cannot be opened
+ * or read (errno is then as fopen or fread left it, so a caller may tell
+ * ENOENT apart). err (may be NULL) names the file. */
 struct lk_err;
 int buf_read_file(struct buf *b, const char *path, struct lk_err *err);
 

@@ -882,7 +882,7 @@ static int parse_slot(struct run *r, const json_t *step, const json_t *opts, con
 		return 1;
 	}
 	case FLOW_DATE: {
-		json_t *mn = json_object_get(step, "min"), *mx = json_object_get(step, "max");
+		json_t *mn = json_object_get(step, "min");
 		char today[11];
 
 		dialog_today(r->t->now, r->t->utc_offset_s, &y, &m, &d);
@@ -893,7 +893,6 @@ static int parse_slot(struct run *r, const json_t *step, const json_t *opts, con
 			return 0;
 		if (!opts && strcmp(out, today) < 0 && !mn)
 			return 0; /* no dates in the past unless the flow allows them */
-		(void)mx;
 		buf_adds(value, out);
 		format_date(r, out, shown);
 		return 1;
@@ -1286,7 +1285,6 @@ static void go_back(struct run *r)
 	}
 	{
 		size_t idx = (size_t)json_integer_value(json_array_get(hist, n - 1));
-		const char *slot = json_string_value(json_object_get(flow_step(r, idx), "slot"));
 
 		json_array_remove(hist, n - 1);
 		/* everything asked after it is asked again too */
@@ -1296,7 +1294,6 @@ static void go_back(struct run *r)
 			if (s && (i == idx || json_object_get(flow_step(r, i), "options_from")))
 				clear_slot(r, s);
 		}
-		(void)slot;
 		json_object_set_new(r->state, "called", json_integer((json_int_t)idx));
 		advance(r, idx);
 	}

@@ -79,7 +79,7 @@ static int seed_read(struct seed *s, size_t i, struct lk_err *err)
 	snprintf(s->path, sizeof(s->path), "%s/%s", s->dir, seed_files[i]);
 	buf_init(&s->data[i], SEED_FILE_MAX);
 	rc = buf_read_file(&s->data[i], s->path, err);
-	if (rc == LK_ENOTFOUND)
+	if (rc == LK_EIO && errno == ENOENT)
 		return 0; /* a data file the bot does not have */
 	if (rc == LK_ETOOBIG)
 		rc = seed_fail(s, 0, err, "larger than %zu MiB", SEED_FILE_MAX >> 20);

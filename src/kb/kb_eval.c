@@ -124,11 +124,6 @@ int kb_eval_retrieval(const char *kb_path, const char *queries_path,
 	if (rc)
 		goto out;
 	rc = buf_read_file(&qdata, queries_path, err);
-	if (rc == LK_ENOTFOUND) {
-		rc = LK_EIO;
-		if (err)
-			err->code = rc;
-	}
 	if (rc)
 		goto out;
 	t0 = kb_eval_now_ms();

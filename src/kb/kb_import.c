@@ -8,7 +8,6 @@
 #include "core/mem.h"
 #include "kb/kb_import_int.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,11 +84,6 @@ int kb_import_file(const char *path, struct kb_entries *out, struct lk_err *err)
 		goto out;
 	}
 	rc = buf_read_file(&b, path, err);
-	if (rc == LK_ENOTFOUND) {
-		rc = LK_EIO; /* a file named to us that is missing: an I/O error to callers */
-		if (err)
-			err->code = rc;
-	}
 	if (rc)
 		goto out;
 	rc = kb_import_buffer(path, fmt, b.ptr, b.len, out, err);

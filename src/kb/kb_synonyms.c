@@ -199,11 +199,6 @@ int kb_synonyms_load(struct kb_synonyms **out, const char *path, struct lk_err *
 	*out = NULL;
 	buf_init(&data, KB_SYNONYMS_MAX_FILE);
 	rc = buf_read_file(&data, path, err);
-	if (rc == LK_ENOTFOUND) { /* a named file that is missing: an I/O error */
-		rc = LK_EIO;
-		if (err)
-			err->code = rc;
-	}
 	if (!rc)
 		rc = kb_synonyms_parse(out, path, data.ptr, data.len, err);
 	buf_release(&data);

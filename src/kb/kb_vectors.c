@@ -193,8 +193,8 @@ static void sync_release(struct sync_state *s)
 	kb_entries_release(&s->entries);
 }
 
-/* Calls fn on the entries todo[0..n) and keeps the vectors in s->fresh. */
-static int sync_batch(struct sync_state *s, const size_t *todo, size_t n, kb_embed_fn fn,
+/* Calls fn on the entries pending[0..n) and keeps the vectors in s->fresh. */
+static int sync_batch(struct sync_state *s, const size_t *pending, size_t n, kb_embed_fn fn,
 		      void *ud, struct lk_err *err)
 {
 	struct buf texts[KB_VEC_BATCH];
@@ -205,7 +205,7 @@ static int sync_batch(struct sync_state *s, const size_t *todo, size_t n, kb_emb
 
 	for (size_t i = 0; i < n; i++) {
 		buf_init(&texts[i], KB_VEC_TEXT_MAX);
-		kb_vectors_entry_text(&s->entries.v[todo[i]], &texts[i]);
+		kb_vectors_entry_text(&s->entries.v[pending[i]], &texts[i]);
 		ptrs[i] = texts[i].ptr;
 	}
 	rc = fn(ud, ptrs, n, &vecs, &dim, err);
@@ -235,12 +235,12 @@ static int sync_batch(struct sync_state *s, const size_t *todo, size_t n, kb_emb
 	for (size_t i = 0; i < n; i++) {
 		struct store_vec *v = &s->fresh[s->nfresh++];
 
-		v->entry_id = s->entries.v[todo[i]].id;
-		memcpy(v->text_hash, s->hash[todo[i]], STORE_VEC_HASH_LEN);
+		v->entry_id = s->entries.v[pending[i]].id;
+		memcpy(v->text_hash, s->hash[pending[i]], STORE_VEC_HASH_LEN);
 		v->dim = dim;
 		v->v = xmalloc(dim * sizeof(float));
 		memcpy(v->v, vecs + i * dim, dim * sizeof(float));
-		s->done[todo[i]] = 1;
+		s->done[pending[i]] = 1;
 	}
 out:
 	free(vecs);
@@ -291,16 +291,16 @@ int kb_vectors_sync(struct store *st, const char *bot, const char *model, kb_emb
 			    memcmp(have->text_hash, s.hash[i], STORE_VEC_HASH_LEN) != 0;
 	}
 	for (;;) {
-		size_t todo[KB_VEC_BATCH], n = 0;
+		size_t pending[KB_VEC_BATCH], n = 0;
 
 		while (cursor < nentries && n < KB_VEC_BATCH) {
 			if (s.need[cursor] && !s.done[cursor])
-				todo[n++] = cursor;
+				pending[n++] = cursor;
 			cursor++;
 		}
 		if (!n)
 			break;
-		rc = sync_batch(&s, todo, n, fn, ud, err);
+		rc = sync_batch(&s, pending, n, fn, ud, err);
 		if (rc)
 			goto out;
 		/* Another dimension than what is stored: the model behind the
@@ -523,7 +523,6 @@ void kb_vectors_hybrid(const struct kb_vectors *kv, const struct kb_index *ix, c
 	struct sim_hit top[KB_VEC_DEPTH];
 	struct fused f[KB_MAX_HITS + KB_VEC_DEPTH];
 	size_t ntop, nf = 0;
-	const float *row0;
 	int prefer_vec;
 	double conf;
 	float *q;
@@ -579,7 +578,6 @@ void kb_vectors_hybrid(const struct kb_vectors *kv, const struct kb_index *ix, c
 		out->hits[i].doc = f[i].doc;
 		out->hits[i].score = f[i].score;
 	}
-	(void)row0;
 	out->confidence = conf;
 out:
 	free(q);
