@@ -133,15 +133,7 @@ static void post_message(void *vctx, const struct http_request *req, struct http
 	}
 	if (d) {
 		/* answered at once: complete the deferred response now */
-		if (rc) {
-			struct http_response e = {0};
-
-			http_error_from(&e, &err);
-			http_deferred_complete(d, e.status, e.json);
-		} else {
-			http_deferred_complete(d, 200, out);
-		}
-		http_deferred_release(d);
+		complete_deferred(d, rc, out, &err);
 		return;
 	}
 	if (rc) {
