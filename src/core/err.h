@@ -27,7 +27,8 @@
 	X(EUNSUPPORTED, -12, "not supported")            \
 	X(ETIMEOUT, -13, "timed out")                     \
 	X(EUNAVAIL, -14, "service unavailable")           \
-	X(EREMOTE, -15, "remote service error")
+	X(EREMOTE, -15, "remote service error")          \
+	X(EPERM, -16, "forbidden")
 
 enum lk_err_code {
 #define LK_ERR_ENUM(name, value, msg) LK_##name = value,

@@ -346,6 +346,7 @@ void http_error_from(struct http_response *res, const struct lk_err *err)
 	case LK_ETIMEOUT: status = 504; code = "timeout"; break;
 	case LK_EUNAVAIL: status = 503; code = "unavailable"; break;
 	case LK_EREMOTE: status = 502; code = "bad_gateway"; break;
+	case LK_EPERM: status = 403; code = "forbidden"; break;
 	default: status = 500; code = "internal_error"; break;
 	}
 	if (err->reason)
