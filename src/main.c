@@ -10,6 +10,9 @@
 #include "dialog/convtest.h"
 #include "channels/channels.h"
 #include "dialog/dialog.h"
+#include "handoff/agent_cli.h"
+#include "handoff/handoff.h"
+#include "handoff/handoff_config.h"
 #include "http/http_api.h"
 #include "integrations/integ.h"
 #include "http/http_server.h"
@@ -111,6 +114,7 @@ struct runtime {
 	struct conv_flows flow_ops;
 	struct conv_engine *engine;
 	struct channels *channels; /* WhatsApp / Telegram (serve only) */
+	struct handoff *handoff;   /* human handoff (serve only; NULL without `handoff:`) */
 };
 
 /* kb_vectors_sync's callback: one blocking embeddings request. */
@@ -190,6 +194,7 @@ static void runtime_close(struct runtime *rt)
 	/* the clients first: their last answers still use engine, index and
 	 * store; embeddings before chat, as a ranked question may still ask the
 	 * model */
+	handoff_free(rt->handoff);   /* its thread may still tell citizens something */
 	channels_free(rt->channels); /* finishes queued webhook events */
 	llm_client_free(rt->embed);
 	conv_engine_drain(rt->engine);
@@ -242,7 +247,7 @@ static void raise_file_limit(void)
 static int cmd_serve(struct opts *o)
 {
 	struct http_server_opts hopts = {o->listen ? o->listen : "127.0.0.1:8080", o->threads,
-					 o->access_log, NULL, 0};
+					 o->access_log, NULL, 0, 0};
 	struct http_server *srv = NULL;
 	struct lk_err err = {0};
 	struct runtime rt;
@@ -258,14 +263,23 @@ static int cmd_serve(struct opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	if (runtime_open(&rt, o, "sqlite:loket.db", 1, 0, &err))
 		return fail(&err);
-	if (channels_new(&rt.channels, rt.bot, rt.st, rt.engine, &err)) {
+	if (channels_new(&rt.channels, rt.bot, rt.st, rt.engine, &err) ||
+	    (bot_handoff(rt.bot) && handoff_new(&rt.handoff, rt.bot, rt.st, rt.engine, &err))) {
 		runtime_close(&rt);
 		return fail(&err);
 	}
-	ctx = (struct api_ctx){rt.engine, rt.st, rt.kb, rt.bot, rt.chat, rt.embed, rt.channels};
+	conv_engine_on_append(rt.engine, channels_push, rt.channels);
+	ctx = (struct api_ctx){rt.engine, rt.st, rt.kb, rt.bot, rt.chat, rt.embed, rt.channels,
+			       rt.handoff};
 	raise_file_limit();
 	hopts.allowed_origins = bot_allowed_origins(rt.bot);
-	if (http_server_start(&srv, &hopts, api_routes, &ctx, &err)) {
+	if (bot_handoff(rt.bot)) {
+		/* an agent whose console vanished is noticed at the second ping */
+		int t = handoff_agent_timeout_s(bot_handoff(rt.bot)) / 2;
+
+		hopts.ping_s = t < 1 ? 1 : t > 15 ? 15 : (unsigned)t;
+	}
+	if (http_server_start(&srv, &hopts, api_all_routes(), &ctx, &err)) {
 		runtime_close(&rt);
 		return fail(&err);
 	}
@@ -498,6 +512,8 @@ static int usage(FILE *f)
 	fprintf(f, "Loket: a conversational assistant for government.\n\nUsage:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(f, "  loket %s\n", c->help);
+	for (const char *const *h = agent_cli_help; *h; h++)
+		fprintf(f, "  loket %s\n", *h);
 	return 2;
 }
 
@@ -508,6 +524,8 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return usage(stderr);
+	if (!strcmp(argv[1], "agent"))
+		return agent_cli_main(argc - 1, argv + 1);
 	memset(&o, 0, sizeof(o));
 	for (const struct command *c = commands; c->name; c++) {
 		if (strcmp(c->name, argv[1]))

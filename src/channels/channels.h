@@ -61,6 +61,12 @@ void channels_whatsapp_webhook(struct channels *c, const char *signature, const 
 void channels_telegram_webhook(struct channels *c, const char *secret, const void *body,
 			       size_t len, struct channels_reply *r);
 
+/* The engine's append hook (conv_engine_on_append, ud = the channels):
+ * messages added to a WhatsApp or Telegram conversation outside a reply
+ * (an agent's message, a handoff notice) are sent to its user, in order
+ * with their other messages. Other channels are ignored. */
+void channels_push(void *ud, const char *conv_id, const char *channel, json_t *msgs);
+
 /* Waits until every recorded event is handled (tests, shutdown). */
 void channels_drain(struct channels *c);
 

@@ -5,6 +5,7 @@
 
 #include "core/mem.h"
 #include "core/yaml_json.h"
+#include "handoff/handoff_config.h"
 #include "llm/llm_config.h"
 
 #include <ctype.h>
@@ -50,6 +51,23 @@ static const char *const bot_yaml_keys[] = {
 	"channels.whatsapp.verify_token_env",
 	"channels.telegram", "channels.telegram.api_base", "channels.telegram.bot_token_env",
 	"channels.telegram.secret_token_env",
+	"handoff", "handoff.agent_timeout_s", "handoff.fallbacks", "handoff.minutes_per_conversation",
+	"handoff.default_team", "handoff.holidays", "handoff.teams", "handoff.teams.id",
+	"handoff.teams.name", "handoff.teams.name.*", "handoff.teams.keywords", "handoff.teams.flows",
+	"handoff.teams.hours", "handoff.teams.hours.mon", "handoff.teams.hours.tue",
+	"handoff.teams.hours.wed", "handoff.teams.hours.thu", "handoff.teams.hours.fri",
+	"handoff.teams.hours.sat", "handoff.teams.hours.sun", "handoff.teams.holidays",
+	"handoff.always_human", "handoff.always_human.topics", "handoff.always_human.team",
+	"handoff.always_human.notice", "handoff.canned", "handoff.canned.*",
+	NULL,
+};
+
+/* Catalogue messages a bot with a `handoff:` section needs as well. */
+static const char *const handoff_message_keys[] = {
+	"handoff_queued", "handoff_cancel_button", "handoff_cancelled", "handoff_assigned",
+	"handoff_transferred", "handoff_requeued", "handoff_returned", "handoff_closed",
+	"handoff_closed_hours", "handoff_next_open_format", "handoff_never_open",
+	"handoff_ticket_button", "handoff_no_button", "handoff_declined", "handoff_still_waiting",
 	NULL,
 };
 
@@ -85,6 +103,7 @@ struct bot {
 	int has_llm, has_embeddings;
 	char **origins;          /* NULL-terminated */
 	json_t *channels;        /* the channels section (whatsapp, telegram) */
+	struct handoff_config *handoff; /* the handoff section, or NULL */
 };
 
 /* Case-folds, strips accents and punctuation, collapses spaces. Caller frees. */
@@ -434,6 +453,39 @@ static int check_llm_messages(const struct bot *b, struct lk_err *err)
 	return 0;
 }
 
+/* The handoff section: its own checks (handoff_config.c), then every
+ * catalogue message it says: the fixed ones and each topic's notice. */
+static int load_handoff(struct bot *b, json_t *root, const char *path, struct lk_err *err)
+{
+	json_t *sec = json_object_get(root, "handoff"), *topic;
+	const char *langs[BOT_MAX_LANGS];
+	size_t n = bot_languages(b, langs, BOT_MAX_LANGS), i;
+	int rc;
+
+	if (!sec)
+		return 0;
+	if ((rc = handoff_config_load(&b->handoff, sec, path, langs, n, err)))
+		return rc;
+	for (size_t c = 0; c < b->n_catalogs; c++) {
+		const json_t *msgs = b->catalogs[c].messages;
+
+		for (const char *const *k = handoff_message_keys; *k; k++)
+			if (!json_object_get(msgs, *k))
+				return lk_err_set(err, LK_ECONFIG,
+						  "%s/messages/%s.yaml: message '%s' is missing (needed with 'handoff:')",
+						  b->dir, b->catalogs[c].lang, *k);
+		json_array_foreach(json_object_get(sec, "always_human"), i, topic) {
+			const char *notice = json_string_value(json_object_get(topic, "notice"));
+
+			if (notice && !json_object_get(msgs, notice))
+				return lk_err_set(err, LK_ECONFIG,
+						  "%s/messages/%s.yaml: message '%s' is missing (handoff.always_human notice)",
+						  b->dir, b->catalogs[c].lang, notice);
+		}
+	}
+	return 0;
+}
+
 /* "https://www.gemeente.nl" or "http://127.0.0.1:8081": scheme, host,
  * optional port, nothing else. */
 static int valid_origin(const char *o)
@@ -510,7 +562,8 @@ int bot_load(struct bot **out, const char *dir, struct lk_err *err)
 	    (rc = load_model_section(root, "embeddings", path.ptr, &b->embeddings,
 				     &b->has_embeddings, err)) ||
 	    (rc = check_llm_messages(b, err)) || (rc = check_flow_messages(b, err)) ||
-	    (rc = load_channels(b, root, path.ptr, err)) || (rc = check_channel_messages(b, err)))
+	    (rc = load_channels(b, root, path.ptr, err)) || (rc = check_channel_messages(b, err)) ||
+	    (rc = load_handoff(b, root, path.ptr, err)))
 		goto fail;
 	json_decref(root);
 	buf_release(&path);
@@ -543,7 +596,13 @@ void bot_free(struct bot *b)
 		free(*o);
 	free(b->origins);
 	json_decref(b->channels);
+	handoff_config_free(b->handoff);
 	free(b);
+}
+
+const struct handoff_config *bot_handoff(const struct bot *b)
+{
+	return b->handoff;
 }
 
 const char *const *bot_allowed_origins(const struct bot *b)

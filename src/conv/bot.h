@@ -56,6 +56,11 @@ const char *const *bot_allowed_origins(const struct bot *b);
 struct json_t;
 const struct json_t *bot_channel(const struct bot *b, const char *name);
 
+/* The `handoff:` section (src/handoff/handoff_config.h), or NULL when the
+ * bot has none. */
+struct handoff_config;
+const struct handoff_config *bot_handoff(const struct bot *b);
+
 /* --- messages --- */
 /* Appends catalogue message `key` in `lang` to out, with {bot_name},
  * {contact_phone}, {contact_url} and {contact_hours} filled in. Falls back to

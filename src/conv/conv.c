@@ -75,6 +75,17 @@ void conv_engine_use_flows(struct conv_engine *e, const struct conv_flows *ops)
 	e->flows = ops;
 }
 
+void conv_engine_use_handoff(struct conv_engine *e, const struct conv_handoff *ops)
+{
+	e->handoff = ops;
+}
+
+void conv_engine_on_append(struct conv_engine *e, conv_append_fn fn, void *ud)
+{
+	e->on_append = fn;
+	e->on_append_ud = ud;
+}
+
 void conv_engine_drain(struct conv_engine *e)
 {
 	if (e)
@@ -244,6 +255,7 @@ static void turns_from_messages(json_t *msgs, struct store_turn *turns)
 
 	json_array_foreach(msgs, i, m) {
 		json_t *data = json_deep_copy(m);
+		const char *role = json_string_value(json_object_get(m, "role"));
 
 		json_object_del(data, "role");
 		json_object_del(data, "kind");
@@ -251,7 +263,8 @@ static void turns_from_messages(json_t *msgs, struct store_turn *turns)
 		json_object_del(data, "seq");
 		json_object_del(data, "created_at");
 		memset(&turns[i], 0, sizeof(turns[i]));
-		snprintf(turns[i].role, sizeof(turns[i].role), "bot");
+		snprintf(turns[i].role, sizeof(turns[i].role), "%s",
+			 role && !strcmp(role, "agent") ? "agent" : "bot");
 		snprintf(turns[i].kind, sizeof(turns[i].kind), "%s",
 			 json_string_value(json_object_get(m, "kind")));
 		turns[i].text = xstrdup(json_string_value(json_object_get(m, "text")));
@@ -493,6 +506,7 @@ static int post_once(struct conv_engine *e, struct stripe *stripe, const struct 
 	struct store_turn user;
 	struct store_conv c;
 	struct reply_ctx rctx;
+	struct conv_handoff_turn ht = {0};
 	json_t *msgs = json_array(), *stored = NULL;
 	char *dstate = NULL;
 	int rc, job;
@@ -513,13 +527,24 @@ static int post_once(struct conv_engine *e, struct stripe *stripe, const struct 
 	}
 	snap = kb_live_acquire(e->kb);
 	rctx = (struct reply_ctx){e->bot, kb_snap_index(snap), c.lang, c.turns + 2};
+	ht = (struct conv_handoff_turn){&c, a->text, a->action, msgs, NULL};
+	if (e->handoff) {
+		rc = e->handoff->before(e->handoff->impl, &ht, err);
+		if (rc < 0)
+			goto out;
+		if (rc == CONV_HANDOFF_TAKEN) {
+			rc = 0;
+			goto store;
+		}
+		rc = 0;
+	}
 	if (e->flows) {
 		rc = dialog_turn(e, &rctx, a, &c, msgs, &dstate, err);
 		if (rc < 0)
 			goto out;
 		if (rc == DIALOG_HANDLED) {
 			rc = 0;
-			goto store;
+			goto decided;
 		}
 		rc = 0;
 	}
@@ -568,6 +593,10 @@ static int post_once(struct conv_engine *e, struct stripe *stripe, const struct 
 				 "turns", (json_int_t)(c.turns + 1));
 		return CONV_PENDING; /* the caller starts the job after unlocking */
 	}
+decided:
+	if (e->handoff && (rc = e->handoff->after(e->handoff->impl, &ht, err)) < 0)
+		goto out;
+	rc = 0;
 store:
 	memset(&user, 0, sizeof(user));
 	snprintf(user.role, sizeof(user.role), "user");
@@ -583,7 +612,12 @@ store:
 		atomic_fetch_add(&e->answers, 1);
 	*out = json_pack("{s:o, s:{s:s, s:I}}", "messages", stored, "state", "lang", c.lang, "turns",
 			 (json_int_t)(c.turns + 1 + (int64_t)json_array_size(msgs)));
+	if (ht.handoff) {
+		json_object_set_new(json_object_get(*out, "state"), "handoff", ht.handoff);
+		ht.handoff = NULL;
+	}
 out:
+	json_decref(ht.handoff);
 	kb_snap_release(snap);
 	json_decref(msgs);
 	free(dstate);
@@ -711,9 +745,21 @@ int conv_store_answer(struct conv_engine *e, const char *id, int64_t expect_seq,
 	return rc;
 }
 
-int conv_subscribe(struct conv_engine *e, const char *id, const char *token, int64_t after,
-		   conv_events_notify_fn notify, void *ud, struct conv_sub **out,
-		   struct lk_err *err)
+/* Loads the conversation; trusted callers (who checked access themselves)
+ * need no token. */
+static int open_conv_as(struct conv_engine *e, const char *id, const char *token, int trusted,
+			struct store_conv *c, struct lk_err *err)
+{
+	if (!trusted)
+		return open_conv(e, id, token, c, err);
+	if (!valid_id(id))
+		return lk_err_set(err, LK_ENOTFOUND, "conversation not found");
+	return store_conv_get(e->st, id, c, err);
+}
+
+static int subscribe(struct conv_engine *e, const char *id, const char *token, int trusted,
+		     int64_t after, conv_events_notify_fn notify, void *ud, struct conv_sub **out,
+		     struct lk_err *err)
 {
 	struct store_turns turns;
 	struct store_conv c;
@@ -721,7 +767,7 @@ int conv_subscribe(struct conv_engine *e, const char *id, const char *token, int
 	int rc;
 
 	*out = NULL;
-	rc = open_conv(e, id, token, &c, err);
+	rc = open_conv_as(e, id, token, trusted, &c, err);
 	if (rc)
 		return rc;
 	/* subscribe first, so nothing stored from now on is missed */
@@ -752,6 +798,20 @@ int conv_subscribe(struct conv_engine *e, const char *id, const char *token, int
 	return 0;
 }
 
+int conv_subscribe(struct conv_engine *e, const char *id, const char *token, int64_t after,
+		   conv_events_notify_fn notify, void *ud, struct conv_sub **out,
+		   struct lk_err *err)
+{
+	return subscribe(e, id, token, 0, after, notify, ud, out, err);
+}
+
+int conv_subscribe_trusted(struct conv_engine *e, const char *id, int64_t after,
+			   conv_events_notify_fn notify, void *ud, struct conv_sub **out,
+			   struct lk_err *err)
+{
+	return subscribe(e, id, NULL, 1, after, notify, ud, out, err);
+}
+
 void conv_engine_stats(struct conv_engine *e, struct conv_stats *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -778,8 +838,8 @@ const char *conv_check_name(enum conv_fallback_check c)
 	return c < CONV_CHECK_COUNT ? names[c] : "unknown";
 }
 
-int conv_transcript(struct conv_engine *e, const char *id, const char *token, json_t **out,
-		    struct lk_err *err)
+static int transcript(struct conv_engine *e, const char *id, const char *token, int trusted,
+		      json_t **out, struct lk_err *err)
 {
 	struct store_turns turns;
 	struct store_conv c;
@@ -788,7 +848,7 @@ int conv_transcript(struct conv_engine *e, const char *id, const char *token, js
 	int rc;
 
 	*out = NULL;
-	rc = open_conv(e, id, token, &c, err);
+	rc = open_conv_as(e, id, token, trusted, &c, err);
 	if (rc)
 		return rc;
 	rc = store_turns_list(e->st, id, &turns, err);
@@ -810,6 +870,56 @@ int conv_transcript(struct conv_engine *e, const char *id, const char *token, js
 		free(state);
 		json_object_set_new(*out, "flow", flow ? flow : json_null());
 	}
+	if (e->handoff) {
+		json_t *h = e->handoff->describe(e->handoff->impl, id);
+
+		json_object_set_new(*out, "handoff", h ? h : json_null());
+	}
+	return 0;
+}
+
+int conv_transcript(struct conv_engine *e, const char *id, const char *token, json_t **out,
+		    struct lk_err *err)
+{
+	return transcript(e, id, token, 0, out, err);
+}
+
+int conv_transcript_trusted(struct conv_engine *e, const char *id, json_t **out,
+			    struct lk_err *err)
+{
+	return transcript(e, id, NULL, 1, out, err);
+}
+
+int conv_append(struct conv_engine *e, const char *id, json_t *msgs, const char *state,
+		json_t **out, struct lk_err *err)
+{
+	struct stripe *s = conv_stripe(e, id);
+	struct store_conv c;
+	json_t *stored = NULL;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!json_array_size(msgs))
+		return lk_err_set(err, LK_EINVAL, "nothing to append");
+	if (!valid_id(id))
+		return lk_err_set(err, LK_ENOTFOUND, "conversation not found");
+	pthread_mutex_lock(&s->mu);
+	rc = store_conv_get(e->st, id, &c, err);
+	for (int i = 0; !rc && i < APPEND_RETRIES; i++) {
+		rc = store_exchange_state(e, id, NULL, msgs, 0, state, &stored, err);
+		if (rc != LK_EBUSY)
+			break;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (rc)
+		return rc;
+	if (e->on_append)
+		e->on_append(e->on_append_ud, id, c.channel, stored);
+	if (out)
+		*out = stored;
+	else
+		json_decref(stored);
 	return 0;
 }
 

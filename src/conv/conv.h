@@ -57,6 +57,40 @@ struct conv_flows {
 /* ops (borrowed, outlives the engine) or NULL for none. */
 void conv_engine_use_flows(struct conv_engine *e, const struct conv_flows *ops);
 
+/* Human handoff (src/handoff) plugs in here, so the engine does not depend
+ * on it. For each citizen message, under the conversation's lock:
+ * before() sees it first and may take it (CONV_HANDOFF_TAKEN: the
+ * conversation is with a person, the citizen asked for one, or the topic is
+ * always for a person), filling t->msgs (possibly with nothing: the
+ * citizen's turn is stored without a reply); otherwise after() sees the
+ * reply the bot composed and may start a handoff (a flow's third failed
+ * answer, fallbacks in a row). Both may set t->handoff (a new reference),
+ * shown as state.handoff. describe() gives a transcript's "handoff". */
+#define CONV_HANDOFF_PASS 0
+#define CONV_HANDOFF_TAKEN 1
+struct store_conv;
+struct conv_handoff_turn {
+	const struct store_conv *conv;
+	const char *text, *action;  /* exactly one is non-NULL */
+	json_t *msgs;               /* the bot's reply being composed */
+	json_t *handoff;            /* out: state.handoff (new reference) or NULL */
+};
+struct conv_handoff {
+	void *impl;
+	int (*before)(void *impl, struct conv_handoff_turn *t, struct lk_err *err);
+	int (*after)(void *impl, struct conv_handoff_turn *t, struct lk_err *err);
+	json_t *(*describe)(void *impl, const char *conv_id);
+};
+/* ops (borrowed, outlives the engine) or NULL for none. */
+void conv_engine_use_handoff(struct conv_engine *e, const struct conv_handoff *ops);
+
+/* Messages that do not answer a citizen's message (an agent's reply, a
+ * handoff notice) reach channels that push (WhatsApp, Telegram) through
+ * this hook: called after they are stored, with the conversation's channel
+ * and the stored messages (borrowed). */
+typedef void (*conv_append_fn)(void *ud, const char *conv_id, const char *channel, json_t *msgs);
+void conv_engine_on_append(struct conv_engine *e, conv_append_fn fn, void *ud);
+
 /* The engine's live events (conv_events.h); borrowed. */
 struct conv_events *conv_engine_events(struct conv_engine *e);
 
@@ -109,6 +143,24 @@ int conv_post_trusted(struct conv_engine *e, const char *id, const char *text, c
 int conv_subscribe(struct conv_engine *e, const char *id, const char *token, int64_t after,
 		   conv_events_notify_fn notify, void *ud, struct conv_sub **out,
 		   struct lk_err *err);
+
+/* Appends messages to a conversation outside a citizen's message (an
+ * agent's reply, a handoff notice): each message's "role" is "bot" or
+ * "agent". Stored under the conversation's lock with the next seqs, sent as
+ * "message" events and to the append hook. state: the dialog state to set
+ * in the same transaction ("" clears it, NULL keeps it). *out (may be NULL)
+ * gets the stored messages (caller owns). LK_ENOTFOUND for no such
+ * conversation. */
+int conv_append(struct conv_engine *e, const char *id, json_t *msgs, const char *state,
+		json_t **out, struct lk_err *err);
+
+/* For trusted callers (the agent console, after its own access check):
+ * conv_subscribe() and conv_transcript() without the token. */
+int conv_subscribe_trusted(struct conv_engine *e, const char *id, int64_t after,
+			   conv_events_notify_fn notify, void *ud, struct conv_sub **out,
+			   struct lk_err *err);
+int conv_transcript_trusted(struct conv_engine *e, const char *id, json_t **out,
+			    struct lk_err *err);
 
 /* --- counters (for /metrics) --- */
 enum conv_fallback_check {

@@ -31,7 +31,10 @@ struct conv_engine {
 	struct llm_client *embed;  /* may be NULL */
 	struct conv_events *events;
 	struct workq *work;
-	const struct conv_flows *flows;  /* may be NULL */        /* finishes answers off the model client's thread */
+	const struct conv_flows *flows;  /* may be NULL */
+	const struct conv_handoff *handoff; /* may be NULL */
+	conv_append_fn on_append;        /* may be NULL */
+	void *on_append_ud;        /* finishes answers off the model client's thread */
 	struct stripe stripes[LOCK_STRIPES];
 	atomic_uint_fast64_t messages, answers, generated, pending, flow_turns;
 	atomic_uint_fast64_t fallback_llm[16], fallback_check[CONV_CHECK_COUNT];

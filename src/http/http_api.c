@@ -8,6 +8,7 @@
 #include "channels/channels.h"
 #include "core/buf.h"
 #include "core/mem.h"
+#include "http/http_agent.h"
 #include "http/web_assets.h"
 #include "integrations/integ.h"
 #include "llm/llm_client.h"
@@ -460,7 +461,8 @@ static void static_asset(void *vctx, const struct http_request *req, struct http
 			res->body = a->data;
 			res->body_len = a->len;
 			res->content_type = a->content_type;
-			res->cacheable = strcmp(path, "/index.html") != 0;
+			/* pages are fetched anew; their scripts and styles may be cached */
+			res->cacheable = strncmp(a->content_type, "text/html", 9) != 0;
 			return;
 		}
 	}
@@ -482,5 +484,25 @@ const struct http_route api_routes[] = {
 	{"GET", "/", static_asset, 0},
 	{"GET", "/static/:file", static_asset, 0},
 	{"GET", "/widget/:file", static_asset, 0},
+	{"GET", "/agent", static_asset, 0},
+	{"GET", "/agent/:file", static_asset, 0},
+	{"POST", "/api/v1/conversations/:id/typing", http_citizen_typing, 0},
 	{0, 0, 0, 0},
 };
+
+const struct http_route *api_all_routes(void)
+{
+	static struct http_route *all;
+	size_t n = 0, m = 0;
+
+	if (all)
+		return all;
+	while (api_routes[n].method)
+		n++;
+	while (agent_routes[m].method)
+		m++;
+	all = xcalloc(n + m + 1, sizeof(*all));
+	memcpy(all, api_routes, n * sizeof(*all));
+	memcpy(all + n, agent_routes, m * sizeof(*all));
+	return all;
+}

@@ -22,9 +22,15 @@ struct api_ctx {
 	struct llm_client *chat;   /* may be NULL: for /metrics */
 	struct llm_client *embed;  /* may be NULL */
 	struct channels *channels; /* WhatsApp / Telegram; may be NULL */
+	struct handoff *handoff;   /* human handoff; may be NULL (the agent API answers 404) */
 };
 
 /* Ends with a zeroed row. */
 extern const struct http_route api_routes[];
+
+/* api_routes and the agent console's routes (http_agent.h) in one table
+ * for http_server_start(). Built on the first call: call it once before
+ * starting threads. */
+const struct http_route *api_all_routes(void);
 
 #endif

@@ -67,6 +67,7 @@ struct http_server {
 	int stopping;
 	pthread_t pinger;
 	int pinger_started;
+	unsigned ping_s;        /* seconds between keep-alive comments */
 };
 
 /* Per-request state, from the first callback to the completion callback. */
@@ -199,7 +200,7 @@ static void stream_free(void *cls)
 	free(s);
 }
 
-/* Every PING_INTERVAL_S, idle streams send a comment line: proxies keep
+/* Every ping_s seconds (PING_INTERVAL_S by default), idle streams send a comment line: proxies keep
  * the connection open and a vanished client is noticed. */
 static void *pinger_main(void *arg)
 {
@@ -209,7 +210,7 @@ static void *pinger_main(void *arg)
 	pthread_mutex_lock(&srv->mu);
 	while (!srv->stopping) {
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += PING_INTERVAL_S;
+		until.tv_sec += srv->ping_s;
 		pthread_cond_timedwait(&srv->tick, &srv->mu, &until);
 		if (srv->stopping)
 			break;
@@ -506,6 +507,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 		return MHD_NO;
 	add_common_headers(r, res);
 	add_cors(r, origin);
+	if (res->set_cookie[0])
+		MHD_add_response_header(r, "Set-Cookie", res->set_cookie);
 	if (allow)
 		MHD_add_response_header(r, "Allow", allow);
 	ok = MHD_queue_response(conn, (unsigned)res->status, r);
@@ -774,6 +777,7 @@ int http_server_start(struct http_server **out, const struct http_server_opts *o
 	srv->ctx = ctx;
 	srv->origins = opts->allowed_origins;
 	srv->access_log = opts->access_log;
+	srv->ping_s = opts->ping_s ? opts->ping_s : PING_INTERVAL_S;
 	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
 				       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				       MHD_OPTION_THREAD_POOL_SIZE, threads,

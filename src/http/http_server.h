@@ -86,6 +86,7 @@ struct http_response {
 	size_t body_len;
 	const char *content_type; /* for `body` */
 	int cacheable;            /* static assets may be cached for a while */
+	char set_cookie[256];     /* a Set-Cookie header value, or "" */
 	struct http_stream_source stream;  /* set stream.read for an event stream */
 	struct http_deferred *deferred;    /* set by http_response_defer() */
 };
@@ -126,6 +127,8 @@ struct http_server_opts {
 	 * "https://www.gemeente.nl"; NULL-terminated, borrowed; NULL: none. */
 	const char *const *allowed_origins;
 	unsigned max_connections; /* open connections (event streams count); 0: default */
+	unsigned ping_s;          /* keep-alive comment on idle event streams; 0: 15 s. A
+				   * vanished client is noticed at the second ping. */
 };
 
 /* Starts listening; `routes` ends with a zeroed entry and must outlive the
