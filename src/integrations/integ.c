@@ -31,6 +31,7 @@ static const struct integ_op integ_ops[] = {
 	{"feedback.store", integ_feedback_store},
 	{"feedback.summary", integ_feedback_summary},
 	{"attachments.put", integ_attach_put},
+	{"tickets.create", integ_ticket_create},
 };
 
 static const struct integ_op *integ_find(const char *op)

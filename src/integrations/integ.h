@@ -35,6 +35,8 @@
  *   feedback.store {rating, comment?}                 -> {"stored":true}
  *   feedback.summary {}   -> {"count","average","by_rating":[{"rating","count"}]}
  *   attachments.put {conv_id, content_type, data (base64)} -> {"id","content_type","size"}
+ *   tickets.create {conv_id, question, name, email?, phone?} -> {"reference":"VR-XXXXXX"}
+ *       (a question left outside office hours, for the team of the latest handoff)
  *
  * Errors: a refusal is LK_EINVAL with err->reason one stable word the flow
  * engine can branch on: "invalid" (an argument is missing or malformed),

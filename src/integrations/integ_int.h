@@ -62,6 +62,8 @@ int integ_feedback_store(const struct integ_ctx *c, json_t *args, json_t **out,
 int integ_feedback_summary(const struct integ_ctx *c, json_t *args, json_t **out,
 			   struct lk_err *err);
 int integ_attach_put(const struct integ_ctx *c, json_t *args, json_t **out, struct lk_err *err);
+int integ_ticket_create(const struct integ_ctx *c, json_t *args, json_t **out,
+			struct lk_err *err);
 
 /* The status of an appointment or record reference for cases.status, or
  * LK_ENOTFOUND. Fills a new object with "title","status","date","next_step". */

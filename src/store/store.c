@@ -4,6 +4,8 @@
 #include "core/mem.h"
 #include "store/store_backend.h"
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -404,3 +406,480 @@ int store_link_put(struct store *st, const char *bot, const char *channel, const
 {
 	return st->ops->link_put(st->impl, bot, channel, user, conv_id, last_inbound, err);
 }
+
+/* --- human handoff --- */
+
+#define STORE_TEAMS_JSON_MAX 8192 /* bytes of a "teams" JSON array text */
+#define STORE_HANDOFF_LIST_MAX 10000
+#define STORE_AUDIT_LIST_MAX 1000
+#define STORE_TICKET_LIST_MAX 1000
+
+#define STORE_NEED_HANDOFF(st)                                                             \
+	do {                                                                               \
+		if (!(st)->ops->handoff)                                                   \
+			return lk_err_set(err, LK_EUNSUPPORTED,                            \
+					  "store '%s' has no human handoff tables",       \
+					  (st)->ops->scheme);                              \
+	} while (0)
+
+/* A non-empty string of at most max - 1 bytes (it must fit a char[max]). */
+static bool word_ok(const char *s, size_t max)
+{
+	return s && *s && strnlen(s, max) < max;
+}
+
+/* NULL (every team) or a JSON array of strings. */
+static bool teams_ok(const char *teams)
+{
+	json_t *j;
+	json_t *v;
+	size_t i;
+	bool ok;
+
+	if (!teams)
+		return true;
+	if (strnlen(teams, STORE_TEAMS_JSON_MAX + 1) > STORE_TEAMS_JSON_MAX)
+		return false;
+	j = json_loads(teams, JSON_REJECT_DUPLICATES, NULL);
+	ok = json_is_array(j);
+	json_array_foreach(j, i, v) {
+		if (!json_is_string(v))
+			ok = false;
+	}
+	json_decref(j);
+	return ok;
+}
+
+static int need(bool ok, const char *what, struct lk_err *err)
+{
+	return ok ? 0 : lk_err_set(err, LK_EINVAL, "handoff store: %s is missing or malformed", what);
+}
+
+#define NEED(cond, what)                                                                   \
+	do {                                                                               \
+		int rc_ = need((cond), (what), err);                                       \
+		if (rc_)                                                                   \
+			return rc_;                                                        \
+	} while (0)
+
+static void handoff_clear(struct store_handoff *h)
+{
+	if (h)
+		memset(h, 0, sizeof(*h));
+}
+
+void store_handoff_release(struct store_handoff *h)
+{
+	if (!h)
+		return;
+	free(h->summary);
+	free(h->data);
+	h->summary = NULL;
+	h->data = NULL;
+}
+
+void store_handoffs_release(struct store_handoffs *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		store_handoff_release(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int store_handoff_open(struct store *st, const char *bot, struct store_handoff *h,
+		       struct lk_err *err)
+{
+	NEED(word_ok(bot, 64), "bot");
+	NEED(word_ok(h->conv_id, sizeof(h->conv_id)), "conversation id");
+	NEED(strnlen(h->team, sizeof(h->team)) < sizeof(h->team), "team");
+	NEED(!strcmp(h->status, "waiting") || !strcmp(h->status, "closed"), "status");
+	NEED(strnlen(h->reason, sizeof(h->reason)) < sizeof(h->reason) &&
+	     strnlen(h->outcome, sizeof(h->outcome)) < sizeof(h->outcome) &&
+	     strnlen(h->agent, sizeof(h->agent)) < sizeof(h->agent), "reason, outcome or agent");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->handoff_open(st->impl, bot, h, err);
+}
+
+int store_handoff_active(struct store *st, const char *bot, const char *conv_id,
+			 struct store_handoff *out, struct lk_err *err)
+{
+	handoff_clear(out);
+	NEED(word_ok(bot, 64) && word_ok(conv_id, STORE_ID_LEN + 1), "bot or conversation id");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->handoff_active(st->impl, bot, conv_id, out, err);
+}
+
+int store_handoff_latest(struct store *st, const char *bot, const char *conv_id,
+			 struct store_handoff *out, struct lk_err *err)
+{
+	handoff_clear(out);
+	NEED(word_ok(bot, 64) && word_ok(conv_id, STORE_ID_LEN + 1), "bot or conversation id");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->handoff_latest(st->impl, bot, conv_id, out, err);
+}
+
+int store_handoff_claim(struct store *st, const char *bot, const char *conv_id, const char *agent,
+			const char *teams, int64_t now_ms, struct store_handoff *out,
+			struct lk_err *err)
+{
+	handoff_clear(out);
+	NEED(word_ok(bot, 64) && word_ok(conv_id, STORE_ID_LEN + 1), "bot or conversation id");
+	NEED(word_ok(agent, STORE_AGENT_ID_MAX), "agent id");
+	NEED(teams_ok(teams), "teams");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->handoff_claim(st->impl, bot, conv_id, agent, teams, now_ms, out,
+					       err);
+}
+
+int store_handoff_claim_next(struct store *st, const char *bot, const char *agent,
+			     const char *teams, int64_t now_ms, struct store_handoff *out,
+			     struct lk_err *err)
+{
+	handoff_clear(out);
+	NEED(word_ok(bot, 64) && word_ok(agent, STORE_AGENT_ID_MAX), "bot or agent id");
+	NEED(teams_ok(teams), "teams");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->handoff_claim_next(st->impl, bot, agent, teams, now_ms, out, err);
+}
+
+int store_handoff_assign(struct store *st, const char *bot, const char *conv_id, const char *agent,
+			 int64_t now_ms, struct store_handoff *out, struct lk_err *err)
+{
+	handoff_clear(out);
+	NEED(word_ok(bot, 64) && word_ok(conv_id, STORE_ID_LEN + 1), "bot or conversation id");
+	NEED(word_ok(agent, STORE_AGENT_ID_MAX), "agent id");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->handoff_assign(st->impl, bot, conv_id, agent, now_ms, out, err);
+}
+
+int store_handoff_requeue(struct store *st, const char *bot, const char *conv_id,
+			  const char *holder, const char *team, struct store_handoff *out,
+			  struct lk_err *err)
+{
+	handoff_clear(out);
+	NEED(word_ok(bot, 64) && word_ok(conv_id, STORE_ID_LEN + 1), "bot or conversation id");
+	NEED(!holder || word_ok(holder, STORE_AGENT_ID_MAX), "holder");
+	NEED(!team || strnlen(team, STORE_TEAM_MAX) < STORE_TEAM_MAX, "team");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->handoff_requeue(st->impl, bot, conv_id, holder, team, out, err);
+}
+
+int store_handoff_close(struct store *st, const char *bot, const char *conv_id, const char *holder,
+			const char *outcome, const char *summary, int64_t now_ms,
+			struct store_handoff *out, struct lk_err *err)
+{
+	handoff_clear(out);
+	NEED(word_ok(bot, 64) && word_ok(conv_id, STORE_ID_LEN + 1), "bot or conversation id");
+	NEED(!holder || word_ok(holder, STORE_AGENT_ID_MAX), "holder");
+	NEED(word_ok(outcome, sizeof(out->outcome)), "outcome");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->handoff_close(st->impl, bot, conv_id, holder, outcome, summary,
+					       now_ms, out, err);
+}
+
+int store_handoff_position(struct store *st, const char *bot, const char *conv_id, int64_t *pos,
+			   struct lk_err *err)
+{
+	*pos = 0;
+	NEED(word_ok(bot, 64) && word_ok(conv_id, STORE_ID_LEN + 1), "bot or conversation id");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->handoff_position(st->impl, bot, conv_id, pos, err);
+}
+
+int store_handoff_list(struct store *st, const char *bot, const char *status, const char *teams,
+		       const char *agent, size_t limit, struct store_handoffs *out,
+		       struct lk_err *err)
+{
+	out->v = NULL;
+	out->n = 0;
+	NEED(word_ok(bot, 64), "bot");
+	NEED(!status || !strcmp(status, "waiting") || !strcmp(status, "assigned") ||
+	     !strcmp(status, "closed"), "status");
+	NEED(teams_ok(teams), "teams");
+	if (limit > STORE_HANDOFF_LIST_MAX)
+		limit = STORE_HANDOFF_LIST_MAX;
+	if (!limit)
+		return 0;
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->handoff_list(st->impl, bot, status, teams, agent, limit, out, err);
+}
+
+int store_handoff_stale(struct store *st, const char *bot, int64_t cutoff_ms,
+			struct store_handoffs *out, struct lk_err *err)
+{
+	out->v = NULL;
+	out->n = 0;
+	NEED(word_ok(bot, 64), "bot");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->handoff_stale(st->impl, bot, cutoff_ms, out, err);
+}
+
+void store_agent_release(struct store_agent *a)
+{
+	if (!a)
+		return;
+	free(a->teams);
+	free(a->pw_hash);
+	a->teams = NULL;
+	a->pw_hash = NULL;
+}
+
+void store_agents_release(struct store_agents *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		store_agent_release(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static bool role_ok(const char *role)
+{
+	return !strcmp(role, "agent") || !strcmp(role, "supervisor") || !strcmp(role, "admin");
+}
+
+int store_agent_add(struct store *st, const char *bot, const struct store_agent *a,
+		    struct lk_err *err)
+{
+	NEED(word_ok(bot, 64) && word_ok(a->id, sizeof(a->id)), "bot or agent id");
+	NEED(word_ok(a->username, sizeof(a->username)), "username");
+	NEED(strnlen(a->name, sizeof(a->name)) < sizeof(a->name), "name");
+	NEED(strnlen(a->role, sizeof(a->role)) < sizeof(a->role) && role_ok(a->role), "role");
+	NEED(a->teams && teams_ok(a->teams), "teams");
+	NEED(a->pw_hash && *a->pw_hash, "password hash");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->agent_add(st->impl, bot, a, err);
+}
+
+int store_agent_get(struct store *st, const char *bot, const char *id, struct store_agent *out,
+		    struct lk_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	NEED(word_ok(bot, 64) && word_ok(id, STORE_AGENT_ID_MAX), "bot or agent id");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->agent_get(st->impl, bot, id, 0, out, err);
+}
+
+int store_agent_by_username(struct store *st, const char *bot, const char *username,
+			    struct store_agent *out, struct lk_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	NEED(word_ok(bot, 64) && word_ok(username, sizeof(out->username)), "bot or username");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->agent_get(st->impl, bot, username, 1, out, err);
+}
+
+int store_agent_list(struct store *st, const char *bot, struct store_agents *out,
+		     struct lk_err *err)
+{
+	out->v = NULL;
+	out->n = 0;
+	NEED(word_ok(bot, 64), "bot");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->agent_list(st->impl, bot, out, err);
+}
+
+int store_agent_update(struct store *st, const char *bot, const struct store_agent *a,
+		       struct lk_err *err)
+{
+	NEED(word_ok(bot, 64) && word_ok(a->id, sizeof(a->id)), "bot or agent id");
+	NEED(strnlen(a->name, sizeof(a->name)) < sizeof(a->name), "name");
+	NEED(strnlen(a->role, sizeof(a->role)) < sizeof(a->role) && role_ok(a->role), "role");
+	NEED(teams_ok(a->teams), "teams");
+	NEED(!a->pw_hash || *a->pw_hash, "password hash");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->agent_update(st->impl, bot, a, err);
+}
+
+int store_agent_seen(struct store *st, const char *bot, const char *id, int64_t now_ms,
+		     struct lk_err *err)
+{
+	NEED(word_ok(bot, 64) && word_ok(id, STORE_AGENT_ID_MAX), "bot or agent id");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->agent_seen(st->impl, bot, id, now_ms, err);
+}
+
+int store_agent_login_result(struct store *st, const char *bot, const char *id, int ok,
+			     int lock_after, int64_t lock_ms, int64_t now_ms, struct lk_err *err)
+{
+	NEED(word_ok(bot, 64) && word_ok(id, STORE_AGENT_ID_MAX), "bot or agent id");
+	NEED(lock_ms >= 0, "lock time");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->agent_login_result(st->impl, bot, id, ok, lock_after, lock_ms,
+						    now_ms, err);
+}
+
+int store_session_add(struct store *st, const char *bot, const struct store_session *s,
+		      struct lk_err *err)
+{
+	NEED(word_ok(bot, 64) && word_ok(s->agent_id, sizeof(s->agent_id)), "bot or agent id");
+	NEED(strnlen(s->csrf, sizeof(s->csrf)) < sizeof(s->csrf), "csrf token");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->session_add(st->impl, bot, s, err);
+}
+
+int store_session_get(struct store *st, const char *bot, const unsigned char hash[32],
+		      struct store_session *out, struct lk_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	NEED(word_ok(bot, 64), "bot");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->session_get(st->impl, bot, hash, out, err);
+}
+
+int store_session_touch(struct store *st, const char *bot, const unsigned char hash[32],
+			int64_t expires_ms, struct lk_err *err)
+{
+	NEED(word_ok(bot, 64), "bot");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->session_touch(st->impl, bot, hash, expires_ms, err);
+}
+
+int store_session_delete(struct store *st, const char *bot, const unsigned char hash[32],
+			 struct lk_err *err)
+{
+	NEED(word_ok(bot, 64), "bot");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->session_delete(st->impl, bot, hash, err);
+}
+
+int store_session_delete_agent(struct store *st, const char *bot, const char *agent_id,
+			       struct lk_err *err)
+{
+	NEED(word_ok(bot, 64) && word_ok(agent_id, STORE_AGENT_ID_MAX), "bot or agent id");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->session_delete_agent(st->impl, bot, agent_id, err);
+}
+
+int store_session_prune(struct store *st, const char *bot, int64_t now_ms, struct lk_err *err)
+{
+	NEED(word_ok(bot, 64), "bot");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->session_prune(st->impl, bot, now_ms, err);
+}
+
+void store_audits_release(struct store_audits *l)
+{
+	if (!l)
+		return;
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int store_audit_add(struct store *st, const char *bot, const struct store_audit *a,
+		    struct lk_err *err)
+{
+	NEED(word_ok(bot, 64), "bot");
+	NEED(word_ok(a->actor, sizeof(a->actor)) && word_ok(a->action, sizeof(a->action)),
+	     "actor or action");
+	NEED(strnlen(a->conv_id, sizeof(a->conv_id)) < sizeof(a->conv_id) &&
+	     strnlen(a->team, sizeof(a->team)) < sizeof(a->team) &&
+	     strnlen(a->detail, sizeof(a->detail)) < sizeof(a->detail),
+	     "conversation, team or detail");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->audit_add(st->impl, bot, a, err);
+}
+
+int store_audit_list(struct store *st, const char *bot, const char *conv_id, int64_t before_id,
+		     size_t limit, struct store_audits *out, struct lk_err *err)
+{
+	out->v = NULL;
+	out->n = 0;
+	NEED(word_ok(bot, 64), "bot");
+	NEED(before_id >= 0, "before id");
+	if (limit > STORE_AUDIT_LIST_MAX)
+		limit = STORE_AUDIT_LIST_MAX;
+	if (!limit)
+		return 0;
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->audit_list(st->impl, bot, conv_id, before_id, limit, out, err);
+}
+
+void store_ticket_release(struct store_ticket *t)
+{
+	if (!t)
+		return;
+	free(t->question);
+	free(t->name);
+	free(t->contact);
+	t->question = NULL;
+	t->name = NULL;
+	t->contact = NULL;
+}
+
+void store_tickets_release(struct store_tickets *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		store_ticket_release(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int store_ticket_add(struct store *st, const char *bot, const struct store_ticket *t,
+		     struct lk_err *err)
+{
+	NEED(word_ok(bot, 64) && word_ok(t->ref, sizeof(t->ref)), "bot or reference");
+	NEED(strnlen(t->team, sizeof(t->team)) < sizeof(t->team) &&
+	     strnlen(t->conv_id, sizeof(t->conv_id)) < sizeof(t->conv_id) &&
+	     strnlen(t->lang, sizeof(t->lang)) < sizeof(t->lang), "team, conversation or language");
+	NEED(t->question && t->name && t->contact, "question, name or contact");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->ticket_add(st->impl, bot, t, err);
+}
+
+int store_ticket_list(struct store *st, const char *bot, const char *teams, const char *status,
+		      size_t limit, struct store_tickets *out, struct lk_err *err)
+{
+	out->v = NULL;
+	out->n = 0;
+	NEED(word_ok(bot, 64), "bot");
+	NEED(teams_ok(teams), "teams");
+	if (limit > STORE_TICKET_LIST_MAX)
+		limit = STORE_TICKET_LIST_MAX;
+	if (!limit)
+		return 0;
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->ticket_list(st->impl, bot, teams, status, limit, out, err);
+}
+
+int store_ticket_get(struct store *st, const char *bot, const char *ref, struct store_ticket *out,
+		     struct lk_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	NEED(word_ok(bot, 64) && word_ok(ref, STORE_REF_MAX), "bot or reference");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->ticket_get(st->impl, bot, ref, out, err);
+}
+
+int store_ticket_done(struct store *st, const char *bot, const char *ref, const char *agent,
+		      int64_t now_ms, struct lk_err *err)
+{
+	NEED(word_ok(bot, 64) && word_ok(ref, STORE_REF_MAX), "bot or reference");
+	NEED(word_ok(agent, STORE_AGENT_ID_MAX), "agent id");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->ticket_done(st->impl, bot, ref, agent, now_ms, err);
+}
+
+int store_link_by_conv(struct store *st, const char *bot, const char *conv_id, char *channel,
+		       size_t channel_size, char *user, size_t user_size, struct lk_err *err)
+{
+	if (channel_size)
+		channel[0] = '\0';
+	if (user_size)
+		user[0] = '\0';
+	NEED(word_ok(bot, 64) && word_ok(conv_id, STORE_ID_LEN + 1), "bot or conversation id");
+	NEED(channel_size > 0 && user_size > 0, "output buffers");
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->link_by_conv(st->impl, bot, conv_id, channel, channel_size, user,
+					      user_size, err);
+}
+/* --- end of human handoff --- */

@@ -315,4 +315,217 @@ int store_link_get(struct store *st, const char *bot, const char *channel, const
 int store_link_put(struct store *st, const char *bot, const char *channel, const char *user,
 		   const char *conv_id, int64_t last_inbound, struct lk_err *err);
 
+/* --- human handoff (src/handoff) ---
+ * Handoffs of a conversation to a human agent, the agents and their login
+ * sessions, the audit trail and the tickets ("leave a question") of after
+ * hours. Times are unix milliseconds. "teams" arguments are a JSON array text
+ * like ["a","b"]; NULL means every team. A back end without these tables
+ * answers LK_EUNSUPPORTED. */
+#define STORE_TEAM_MAX 32
+#define STORE_AGENT_ID_MAX 40
+
+struct store_handoff {
+	int64_t id;                     /* set by the store */
+	char conv_id[STORE_ID_LEN + 1];
+	char team[STORE_TEAM_MAX];
+	char status[12];                /* "waiting" | "assigned" | "closed" */
+	char agent[STORE_AGENT_ID_MAX]; /* agent id holding it, "" when none */
+	char reason[24];                /* "asked","fallbacks","flow_fails","topic","after_hours" */
+	char outcome[16];               /* when closed: "closed","returned","cancelled",
+					 * "after_hours"; else "" */
+	int64_t requested_ms, claimed_ms, closed_ms;
+	char *summary;                  /* owned when loaded (may be NULL) */
+	char *data;                     /* JSON text, owned when loaded (may be NULL) */
+};
+
+struct store_handoffs {
+	struct store_handoff *v;
+	size_t n;
+};
+
+void store_handoff_release(struct store_handoff *h);
+void store_handoffs_release(struct store_handoffs *l);
+
+/* New handoff (status from h->status: "waiting", or "closed" for an
+ * after-hours record). LK_EEXIST when the conversation already has an active
+ * (waiting/assigned) one. Sets h->id. */
+int store_handoff_open(struct store *st, const char *bot, struct store_handoff *h,
+		       struct lk_err *err);
+/* The conversation's active handoff; LK_ENOTFOUND when none. Caller releases
+ * out with store_handoff_release(). (Same for every *out below.) */
+int store_handoff_active(struct store *st, const char *bot, const char *conv_id,
+			 struct store_handoff *out, struct lk_err *err);
+/* The conversation's most recent handoff in any status; LK_ENOTFOUND when none. */
+int store_handoff_latest(struct store *st, const char *bot, const char *conv_id,
+			 struct store_handoff *out, struct lk_err *err);
+/* Claims conv_id's waiting handoff for agent if its team is in `teams`: one
+ * conditional UPDATE. LK_EBUSY when it is not waiting (someone else was first),
+ * LK_EPERM when its team is not in teams, LK_ENOTFOUND when there is no active
+ * handoff. On success fills *out (may be NULL). */
+int store_handoff_claim(struct store *st, const char *bot, const char *conv_id, const char *agent,
+			const char *teams, int64_t now_ms, struct store_handoff *out,
+			struct lk_err *err);
+/* Claims the oldest waiting handoff (requested_ms, id) among `teams`, in one
+ * transaction. LK_ENOTFOUND when none waits. out may be NULL. */
+int store_handoff_claim_next(struct store *st, const char *bot, const char *agent,
+			     const char *teams, int64_t now_ms, struct store_handoff *out,
+			     struct lk_err *err);
+/* Supervisor: gives the active handoff to agent (waiting, or assigned to
+ * someone else). LK_ENOTFOUND when none. out may be NULL. */
+int store_handoff_assign(struct store *st, const char *bot, const char *conv_id, const char *agent,
+			 int64_t now_ms, struct store_handoff *out, struct lk_err *err);
+/* Back to the queue ("waiting", agent ""), to team (NULL: the same).
+ * holder != NULL: only when that agent holds it (LK_EBUSY otherwise).
+ * requested_ms is kept (the citizen keeps their place). LK_ENOTFOUND when
+ * there is no active handoff. out may be NULL. */
+int store_handoff_requeue(struct store *st, const char *bot, const char *conv_id,
+			  const char *holder, const char *team, struct store_handoff *out,
+			  struct lk_err *err);
+/* Closes the active handoff with outcome and summary (may be NULL). holder
+ * as for requeue. LK_ENOTFOUND when none is active. out may be NULL. */
+int store_handoff_close(struct store *st, const char *bot, const char *conv_id, const char *holder,
+			const char *outcome, const char *summary, int64_t now_ms,
+			struct store_handoff *out, struct lk_err *err);
+/* 1-based place among the waiting handoffs of its team (ordered by
+ * requested_ms, id); *pos 0 when the conversation has no waiting handoff. */
+int store_handoff_position(struct store *st, const char *bot, const char *conv_id, int64_t *pos,
+			   struct lk_err *err);
+/* Active handoffs with status (NULL: waiting and assigned; "closed" also
+ * works) in teams, agent (NULL: any), ordered by (requested_ms, id), at most
+ * limit (larger limits count as 10000). Caller releases with
+ * store_handoffs_release(). */
+int store_handoff_list(struct store *st, const char *bot, const char *status, const char *teams,
+		       const char *agent, size_t limit, struct store_handoffs *out,
+		       struct lk_err *err);
+/* Assigned handoffs whose agent's last_seen_ms < cutoff_ms (or whose agent is
+ * gone or disabled). Caller releases with store_handoffs_release(). */
+int store_handoff_stale(struct store *st, const char *bot, int64_t cutoff_ms,
+			struct store_handoffs *out, struct lk_err *err);
+
+struct store_agent {
+	char id[STORE_AGENT_ID_MAX];
+	char username[64];
+	char name[128]; /* shown to citizens */
+	char role[12];  /* "agent" | "supervisor" | "admin" */
+	char *teams;    /* JSON array text; owned when loaded, borrowed when adding */
+	char *pw_hash;  /* argon2id encoded; owned when loaded, borrowed when adding */
+	int disabled;
+	int failed_logins;
+	int64_t locked_until_ms, last_seen_ms, created_ms;
+};
+
+struct store_agents {
+	struct store_agent *v;
+	size_t n;
+};
+
+void store_agent_release(struct store_agent *a);
+void store_agents_release(struct store_agents *l);
+/* LK_EEXIST: username or id taken. */
+int store_agent_add(struct store *st, const char *bot, const struct store_agent *a,
+		    struct lk_err *err);
+/* LK_ENOTFOUND. Caller releases with store_agent_release(). */
+int store_agent_get(struct store *st, const char *bot, const char *id, struct store_agent *out,
+		    struct lk_err *err);
+int store_agent_by_username(struct store *st, const char *bot, const char *username,
+			    struct store_agent *out, struct lk_err *err);
+/* Ordered by username. Caller releases with store_agents_release(). */
+int store_agent_list(struct store *st, const char *bot, struct store_agents *out,
+		     struct lk_err *err);
+/* Updates name, role, teams and pw_hash (each NULL: keep), disabled of
+ * a->id. LK_ENOTFOUND. */
+int store_agent_update(struct store *st, const char *bot, const struct store_agent *a,
+		       struct lk_err *err);
+int store_agent_seen(struct store *st, const char *bot, const char *id, int64_t now_ms,
+		     struct lk_err *err);
+/* Records a login attempt: ok resets failed_logins; a failure increments it
+ * and, at `lock_after` failures, sets locked_until_ms = now_ms + lock_ms and
+ * resets the count. LK_ENOTFOUND. */
+int store_agent_login_result(struct store *st, const char *bot, const char *id, int ok,
+			     int lock_after, int64_t lock_ms, int64_t now_ms, struct lk_err *err);
+
+struct store_session {
+	unsigned char token_hash[32]; /* SHA-256 of the cookie token */
+	char agent_id[STORE_AGENT_ID_MAX];
+	char csrf[65];                /* 64 hex */
+	int64_t created_ms, expires_ms;
+};
+
+int store_session_add(struct store *st, const char *bot, const struct store_session *s,
+		      struct lk_err *err);
+/* LK_ENOTFOUND (also when expired sessions were not pruned yet: the caller
+ * checks expires_ms). */
+int store_session_get(struct store *st, const char *bot, const unsigned char hash[32],
+		      struct store_session *out, struct lk_err *err);
+int store_session_touch(struct store *st, const char *bot, const unsigned char hash[32],
+			int64_t expires_ms, struct lk_err *err);
+/* 0 also when there was no such session (logging out twice is fine). */
+int store_session_delete(struct store *st, const char *bot, const unsigned char hash[32],
+			 struct lk_err *err);
+int store_session_delete_agent(struct store *st, const char *bot, const char *agent_id,
+			       struct lk_err *err);
+/* Deletes expired sessions (expires_ms <= now_ms). */
+int store_session_prune(struct store *st, const char *bot, int64_t now_ms, struct lk_err *err);
+
+struct store_audit {
+	int64_t id, at_ms;
+	char actor[STORE_AGENT_ID_MAX]; /* agent id, or "citizen", "bot", "system" */
+	char action[24];                /* "handoff","claim","assign","transfer",... */
+	char conv_id[STORE_ID_LEN + 1]; /* may be "" */
+	char team[STORE_TEAM_MAX];
+	char detail[256];               /* short, never personal data */
+};
+
+struct store_audits {
+	struct store_audit *v;
+	size_t n;
+};
+
+void store_audits_release(struct store_audits *l);
+int store_audit_add(struct store *st, const char *bot, const struct store_audit *a,
+		    struct lk_err *err);
+/* Newest first; conv_id NULL: all; before_id 0: from the newest; limit <= 1000.
+ * Caller releases with store_audits_release(). */
+int store_audit_list(struct store *st, const char *bot, const char *conv_id, int64_t before_id,
+		     size_t limit, struct store_audits *out, struct lk_err *err);
+
+struct store_ticket {
+	char ref[STORE_REF_MAX]; /* "VR-XXXXXX" */
+	char team[STORE_TEAM_MAX];
+	char conv_id[STORE_ID_LEN + 1];
+	char lang[8];
+	char status[12];         /* "open" | "done" */
+	char *question, *name, *contact; /* owned when loaded, borrowed when adding */
+	int64_t created_ms, done_ms;
+	char done_by[STORE_AGENT_ID_MAX];
+};
+
+struct store_tickets {
+	struct store_ticket *v;
+	size_t n;
+};
+
+void store_ticket_release(struct store_ticket *t);
+void store_tickets_release(struct store_tickets *l);
+/* Stored with status "open". LK_EBUSY: ref taken. */
+int store_ticket_add(struct store *st, const char *bot, const struct store_ticket *t,
+		     struct lk_err *err);
+/* teams NULL: all; a ticket whose team is "" is listed for every teams filter.
+ * status NULL: all. Oldest first, limit <= 1000. Caller releases with
+ * store_tickets_release(). */
+int store_ticket_list(struct store *st, const char *bot, const char *teams, const char *status,
+		      size_t limit, struct store_tickets *out, struct lk_err *err);
+/* LK_ENOTFOUND. Caller releases with store_ticket_release(). */
+int store_ticket_get(struct store *st, const char *bot, const char *ref, struct store_ticket *out,
+		     struct lk_err *err);
+/* open -> done. LK_ENOTFOUND; LK_EBUSY when already done. */
+int store_ticket_done(struct store *st, const char *bot, const char *ref, const char *agent,
+		      int64_t now_ms, struct lk_err *err);
+
+/* The platform user linked to a conversation (channel_links reverse lookup):
+ * fills channel (>= 16 bytes) and user (>= 128 bytes). LK_ENOTFOUND when none. */
+int store_link_by_conv(struct store *st, const char *bot, const char *conv_id, char *channel,
+		       size_t channel_size, char *user, size_t user_size, struct lk_err *err);
+/* --- end of human handoff --- */
+
 #endif

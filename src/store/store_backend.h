@@ -77,6 +77,76 @@ struct store_ops {
 			char conv_id[STORE_ID_LEN + 1], int64_t *last_inbound, struct lk_err *err);
 	int (*link_put)(void *impl, const char *bot, const char *channel, const char *user,
 			const char *conv_id, int64_t last_inbound, struct lk_err *err);
+	/* --- human handoff: optional (NULL answers LK_EUNSUPPORTED) --- */
+	const struct store_handoff_ops *handoff;
+};
+
+/* Human handoff (store.h "human handoff"). store.c has checked the
+ * arguments described there (non-empty ids, teams a JSON array of strings,
+ * limits clamped) and cleared every *out before the call. */
+struct store_handoff_ops {
+	int (*handoff_open)(void *impl, const char *bot, struct store_handoff *h,
+			    struct lk_err *err);
+	int (*handoff_active)(void *impl, const char *bot, const char *conv_id,
+			      struct store_handoff *out, struct lk_err *err);
+	int (*handoff_latest)(void *impl, const char *bot, const char *conv_id,
+			      struct store_handoff *out, struct lk_err *err);
+	int (*handoff_claim)(void *impl, const char *bot, const char *conv_id, const char *agent,
+			     const char *teams, int64_t now_ms, struct store_handoff *out,
+			     struct lk_err *err);
+	int (*handoff_claim_next)(void *impl, const char *bot, const char *agent, const char *teams,
+				  int64_t now_ms, struct store_handoff *out, struct lk_err *err);
+	int (*handoff_assign)(void *impl, const char *bot, const char *conv_id, const char *agent,
+			      int64_t now_ms, struct store_handoff *out, struct lk_err *err);
+	int (*handoff_requeue)(void *impl, const char *bot, const char *conv_id, const char *holder,
+			       const char *team, struct store_handoff *out, struct lk_err *err);
+	int (*handoff_close)(void *impl, const char *bot, const char *conv_id, const char *holder,
+			     const char *outcome, const char *summary, int64_t now_ms,
+			     struct store_handoff *out, struct lk_err *err);
+	int (*handoff_position)(void *impl, const char *bot, const char *conv_id, int64_t *pos,
+				struct lk_err *err);
+	int (*handoff_list)(void *impl, const char *bot, const char *status, const char *teams,
+			    const char *agent, size_t limit, struct store_handoffs *out,
+			    struct lk_err *err);
+	int (*handoff_stale)(void *impl, const char *bot, int64_t cutoff_ms,
+			     struct store_handoffs *out, struct lk_err *err);
+	int (*agent_add)(void *impl, const char *bot, const struct store_agent *a,
+			 struct lk_err *err);
+	/* by_username 0: key is the id; 1: the username. */
+	int (*agent_get)(void *impl, const char *bot, const char *key, int by_username,
+			 struct store_agent *out, struct lk_err *err);
+	int (*agent_list)(void *impl, const char *bot, struct store_agents *out, struct lk_err *err);
+	int (*agent_update)(void *impl, const char *bot, const struct store_agent *a,
+			    struct lk_err *err);
+	int (*agent_seen)(void *impl, const char *bot, const char *id, int64_t now_ms,
+			  struct lk_err *err);
+	int (*agent_login_result)(void *impl, const char *bot, const char *id, int ok,
+				  int lock_after, int64_t lock_ms, int64_t now_ms, struct lk_err *err);
+	int (*session_add)(void *impl, const char *bot, const struct store_session *s,
+			   struct lk_err *err);
+	int (*session_get)(void *impl, const char *bot, const unsigned char hash[32],
+			   struct store_session *out, struct lk_err *err);
+	int (*session_touch)(void *impl, const char *bot, const unsigned char hash[32],
+			     int64_t expires_ms, struct lk_err *err);
+	int (*session_delete)(void *impl, const char *bot, const unsigned char hash[32],
+			      struct lk_err *err);
+	int (*session_delete_agent)(void *impl, const char *bot, const char *agent_id,
+				    struct lk_err *err);
+	int (*session_prune)(void *impl, const char *bot, int64_t now_ms, struct lk_err *err);
+	int (*audit_add)(void *impl, const char *bot, const struct store_audit *a,
+			 struct lk_err *err);
+	int (*audit_list)(void *impl, const char *bot, const char *conv_id, int64_t before_id,
+			  size_t limit, struct store_audits *out, struct lk_err *err);
+	int (*ticket_add)(void *impl, const char *bot, const struct store_ticket *t,
+			  struct lk_err *err);
+	int (*ticket_list)(void *impl, const char *bot, const char *teams, const char *status,
+			   size_t limit, struct store_tickets *out, struct lk_err *err);
+	int (*ticket_get)(void *impl, const char *bot, const char *ref, struct store_ticket *out,
+			  struct lk_err *err);
+	int (*ticket_done)(void *impl, const char *bot, const char *ref, const char *agent,
+			   int64_t now_ms, struct lk_err *err);
+	int (*link_by_conv)(void *impl, const char *bot, const char *conv_id, char *channel,
+			    size_t channel_size, char *user, size_t user_size, struct lk_err *err);
 };
 
 extern const struct store_ops store_sqlite_ops;

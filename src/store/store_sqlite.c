@@ -4,7 +4,7 @@
  * prepared statements. Writers are serialised by SQLite itself (BEGIN
  * IMMEDIATE + busy timeout), readers run in parallel thanks to WAL.
  */
-#include "store/store_backend.h"
+#include "store/store_sqlite_int.h"
 
 #include "core/mem.h"
 
@@ -153,7 +153,7 @@ struct sqlite_store {
 	pthread_cond_t freed;
 };
 
-static int db_error(struct lk_err *err, sqlite3 *db, const char *what)
+int sq_db_error(struct lk_err *err, sqlite3 *db, const char *what)
 {
 	return lk_err_set(err, LK_EDB, "sqlite: %s: %s", what, db ? sqlite3_errmsg(db) : "no connection");
 }
@@ -171,6 +171,8 @@ static int conn_open(struct conn *c, const char *path, int first, struct lk_err 
 			 " PRAGMA foreign_keys=ON;", NULL, NULL, &msg) != SQLITE_OK)
 		goto fail;
 	if (first && sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	if (first && sqlite3_exec(c->db, sq_handoff_schema, NULL, NULL, &msg) != SQLITE_OK)
 		goto fail;
 	for (int i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
@@ -236,7 +238,7 @@ static int sqlite_open(void **impl, const char *path, struct lk_err *err)
 }
 
 /* Borrows a free connection; blocks until one is free. */
-static struct conn *conn_get(struct sqlite_store *s)
+struct conn *sq_conn_get(struct sqlite_store *s)
 {
 	struct conn *c = NULL;
 
@@ -255,7 +257,12 @@ static struct conn *conn_get(struct sqlite_store *s)
 	return c;
 }
 
-static void conn_put(struct sqlite_store *s, struct conn *c)
+sqlite3 *sq_conn_db(struct conn *c)
+{
+	return c->db;
+}
+
+void sq_conn_put(struct sqlite_store *s, struct conn *c)
 {
 	pthread_mutex_lock(&s->lock);
 	c->in_use = 0;
@@ -276,27 +283,27 @@ static int step_done(struct conn *c, sqlite3_stmt *st, const char *what, struct 
 
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return db_error(err, c->db, what);
+		return sq_db_error(err, c->db, what);
 	return 0;
 }
 
-static int txn_begin(struct conn *c, struct lk_err *err)
+int sq_txn_begin(struct conn *c, struct lk_err *err)
 {
 	return step_done(c, stmt(c, ST_BEGIN), "begin", err);
 }
 
-static int txn_commit(struct conn *c, struct lk_err *err)
+int sq_txn_commit(struct conn *c, struct lk_err *err)
 {
 	return step_done(c, stmt(c, ST_COMMIT), "commit", err);
 }
 
-static void txn_rollback(struct conn *c)
+void sq_txn_rollback(struct conn *c)
 {
 	if (!sqlite3_get_autocommit(c->db))
 		step_done(c, stmt(c, ST_ROLLBACK), "rollback", NULL);
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
+void sq_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)
 		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
@@ -304,7 +311,7 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-static void copy_column(char *dst, size_t size, sqlite3_stmt *st, int col)
+void sq_copy_column(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);
 	size_t n = s ? strnlen((const char *)s, size - 1) : 0;
@@ -313,7 +320,7 @@ static void copy_column(char *dst, size_t size, sqlite3_stmt *st, int col)
 	dst[n] = '\0';
 }
 
-static char *dup_column(sqlite3_stmt *st, int col)
+char *sq_dup_column(sqlite3_stmt *st, int col)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);
 
@@ -323,38 +330,38 @@ static char *dup_column(sqlite3_stmt *st, int col)
 static int sqlite_conv_create(void *impl, const struct store_conv *cv, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = stmt(c, ST_CONV_INSERT);
 	int rc;
 
-	bind_text(st, 1, cv->id);
-	bind_text(st, 2, cv->bot);
-	bind_text(st, 3, cv->lang);
-	bind_text(st, 4, cv->channel);
+	sq_bind_text(st, 1, cv->id);
+	sq_bind_text(st, 2, cv->bot);
+	sq_bind_text(st, 3, cv->lang);
+	sq_bind_text(st, 4, cv->channel);
 	sqlite3_bind_blob(st, 5, cv->token_hash, STORE_TOKEN_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, cv->created_at ? cv->created_at : (int64_t)time(NULL));
 	rc = step_done(c, st, "create conversation", err);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
 static int sqlite_conv_get(void *impl, const char *id, struct store_conv *out, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = stmt(c, ST_CONV_GET);
 	int rc;
 
-	bind_text(st, 1, id);
+	sq_bind_text(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		const void *hash = sqlite3_column_blob(st, 4);
 
 		memset(out, 0, sizeof(*out));
-		copy_column(out->id, sizeof(out->id), st, 0);
-		copy_column(out->bot, sizeof(out->bot), st, 1);
-		copy_column(out->lang, sizeof(out->lang), st, 2);
-		copy_column(out->channel, sizeof(out->channel), st, 3);
+		sq_copy_column(out->id, sizeof(out->id), st, 0);
+		sq_copy_column(out->bot, sizeof(out->bot), st, 1);
+		sq_copy_column(out->lang, sizeof(out->lang), st, 2);
+		sq_copy_column(out->channel, sizeof(out->channel), st, 3);
 		if (hash && sqlite3_column_bytes(st, 4) == STORE_TOKEN_HASH_LEN)
 			memcpy(out->token_hash, hash, STORE_TOKEN_HASH_LEN);
 		out->created_at = sqlite3_column_int64(st, 5);
@@ -363,25 +370,39 @@ static int sqlite_conv_get(void *impl, const char *id, struct store_conv *out, s
 	} else if (rc == SQLITE_DONE) {
 		rc = lk_err_set(err, LK_ENOTFOUND, "conversation not found");
 	} else {
-		rc = db_error(err, c->db, "get conversation");
+		rc = sq_db_error(err, c->db, "get conversation");
 	}
 	sqlite3_reset(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
 static int sqlite_conv_delete(void *impl, const char *id, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
-	sqlite3_stmt *st = stmt(c, ST_CONV_DELETE);
-	int rc;
+	struct conn *c = sq_conn_get(s);
+	sqlite3_stmt *st;
+	int rc, gone = 0;
 
-	bind_text(st, 1, id);
-	rc = step_done(c, st, "delete conversation", err);
-	if (!rc && sqlite3_changes(c->db) == 0)
+	/* Handoffs and tickets carry no foreign key to the conversation: they
+	 * go explicitly, in the same transaction (also when the conversation
+	 * row itself is gone already). Audit rows stay: they hold no content. */
+	rc = sq_txn_begin(c, err);
+	if (!rc)
+		rc = sq_handoff_purge_conv(c, id, err);
+	if (!rc) {
+		st = stmt(c, ST_CONV_DELETE);
+		sq_bind_text(st, 1, id);
+		rc = step_done(c, st, "delete conversation", err);
+		gone = !rc && sqlite3_changes(c->db) > 0;
+	}
+	if (!rc)
+		rc = sq_txn_commit(c, err);
+	if (rc)
+		sq_txn_rollback(c);
+	else if (!gone)
 		rc = lk_err_set(err, LK_ENOTFOUND, "conversation not found");
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -392,12 +413,12 @@ static int insert_turn(struct conn *c, const char *conv_id, struct store_turn *t
 
 	if (!t->created_at)
 		t->created_at = (int64_t)time(NULL);
-	bind_text(st, 1, conv_id);
+	sq_bind_text(st, 1, conv_id);
 	sqlite3_bind_int64(st, 2, t->seq);
-	bind_text(st, 3, t->role);
-	bind_text(st, 4, t->kind);
-	bind_text(st, 5, t->text ? t->text : "");
-	bind_text(st, 6, t->data);
+	sq_bind_text(st, 3, t->role);
+	sq_bind_text(st, 4, t->kind);
+	sq_bind_text(st, 5, t->text ? t->text : "");
+	sq_bind_text(st, 6, t->data);
 	sqlite3_bind_int64(st, 7, t->created_at);
 	return step_done(c, st, "insert turn", err);
 }
@@ -412,13 +433,13 @@ static int put_state(struct conn *c, const char *conv_id, const char *state, str
 	int rc;
 
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_error(err, c->db, "prepare state");
-	bind_text(st, 1, conv_id);
+		return sq_db_error(err, c->db, "prepare state");
+	sq_bind_text(st, 1, conv_id);
 	if (*state) {
-		bind_text(st, 2, state);
+		sq_bind_text(st, 2, state);
 		sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
 	}
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(err, c->db, "store state");
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "store state");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -426,29 +447,29 @@ static int put_state(struct conn *c, const char *conv_id, const char *state, str
 static int sqlite_conv_state_get(void *impl, const char *conv_id, char **out, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
 	*out = NULL;
 	if (sqlite3_prepare_v2(c->db, "SELECT state FROM conv_state WHERE conv_id = ?1", -1, &st,
 			       NULL) != SQLITE_OK) {
-		rc = db_error(err, c->db, "prepare state");
+		rc = sq_db_error(err, c->db, "prepare state");
 		goto out;
 	}
-	bind_text(st, 1, conv_id);
+	sq_bind_text(st, 1, conv_id);
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW:
-		*out = dup_column(st, 0);
+		*out = sq_dup_column(st, 0);
 		break;
 	case SQLITE_DONE:
 		break;
 	default:
-		rc = db_error(err, c->db, "read state");
+		rc = sq_db_error(err, c->db, "read state");
 	}
 out:
 	sqlite3_finalize(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -465,20 +486,20 @@ static int sqlite_turns_append_state(void *impl, const char *conv_id, struct sto
 				     size_t n, const char *state, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st;
 	int64_t base;
 	int rc;
 
-	rc = txn_begin(c, err);
+	rc = sq_txn_begin(c, err);
 	if (rc)
 		goto out;
 	st = stmt(c, ST_CONV_TURNS);
-	bind_text(st, 1, conv_id);
+	sq_bind_text(st, 1, conv_id);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		rc = rc == SQLITE_DONE ? lk_err_set(err, LK_ENOTFOUND, "conversation not found")
-				       : db_error(err, c->db, "count turns");
+				       : sq_db_error(err, c->db, "count turns");
 		sqlite3_reset(st);
 		goto out;
 	}
@@ -495,17 +516,17 @@ static int sqlite_turns_append_state(void *impl, const char *conv_id, struct sto
 			goto out;
 	}
 	st = stmt(c, ST_CONV_BUMP);
-	bind_text(st, 1, conv_id);
+	sq_bind_text(st, 1, conv_id);
 	sqlite3_bind_int64(st, 2, (int64_t)n);
 	rc = step_done(c, st, "count turns", err);
 	if (!rc && state)
 		rc = put_state(c, conv_id, state, err);
 	if (!rc)
-		rc = txn_commit(c, err);
+		rc = sq_txn_commit(c, err);
 out:
 	if (rc)
-		txn_rollback(c);
-	conn_put(s, c);
+		sq_txn_rollback(c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -513,12 +534,12 @@ static int sqlite_turns_list(void *impl, const char *conv_id, struct store_turns
 			     struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = stmt(c, ST_TURN_LIST);
 	size_t alloc = 0;
 	int rc;
 
-	bind_text(st, 1, conv_id);
+	sq_bind_text(st, 1, conv_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_turn *t;
 
@@ -529,15 +550,15 @@ static int sqlite_turns_list(void *impl, const char *conv_id, struct store_turns
 		t = &out->v[out->n++];
 		memset(t, 0, sizeof(*t));
 		t->seq = sqlite3_column_int64(st, 0);
-		copy_column(t->role, sizeof(t->role), st, 1);
-		copy_column(t->kind, sizeof(t->kind), st, 2);
-		t->text = dup_column(st, 3);
-		t->data = dup_column(st, 4);
+		sq_copy_column(t->role, sizeof(t->role), st, 1);
+		sq_copy_column(t->kind, sizeof(t->kind), st, 2);
+		t->text = sq_dup_column(st, 3);
+		t->data = sq_dup_column(st, 4);
 		t->created_at = sqlite3_column_int64(st, 5);
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "list turns");
+	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "list turns");
 	sqlite3_reset(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	if (rc)
 		store_turns_release(out);
 	return rc;
@@ -547,18 +568,18 @@ static int sqlite_feedback_add(void *impl, const char *conv_id, int64_t seq, int
 			       struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = stmt(c, ST_FEEDBACK_INSERT);
 	int rc;
 
-	bind_text(st, 1, conv_id);
+	sq_bind_text(st, 1, conv_id);
 	sqlite3_bind_int64(st, 2, seq);
 	sqlite3_bind_int(st, 3, helpful ? 1 : 0);
 	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
 	rc = step_done(c, st, "add feedback", err);
 	if (!rc && sqlite3_changes(c->db) == 0)
 		rc = lk_err_set(err, LK_ENOTFOUND, "conversation not found");
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -567,15 +588,15 @@ static int upsert_entry(struct conn *c, const char *bot, const struct kb_entry *
 {
 	sqlite3_stmt *st = stmt(c, ST_KB_UPSERT);
 
-	bind_text(st, 1, bot);
-	bind_text(st, 2, e->id);
+	sq_bind_text(st, 1, bot);
+	sq_bind_text(st, 2, e->id);
 	sqlite3_bind_int64(st, 3, ord);
-	bind_text(st, 4, e->question);
-	bind_text(st, 5, e->title);
-	bind_text(st, 6, e->answer ? e->answer : "");
-	bind_text(st, 7, e->url);
-	bind_text(st, 8, e->lang);
-	bind_text(st, 9, e->tags);
+	sq_bind_text(st, 4, e->question);
+	sq_bind_text(st, 5, e->title);
+	sq_bind_text(st, 6, e->answer ? e->answer : "");
+	sq_bind_text(st, 7, e->url);
+	sq_bind_text(st, 8, e->lang);
+	sq_bind_text(st, 9, e->tags);
 	sqlite3_bind_int64(st, 10, now);
 	return step_done(c, st, "store knowledge-base entry", err);
 }
@@ -584,18 +605,18 @@ static int sqlite_kb_upsert(void *impl, const char *bot, const struct kb_entries
 			    struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	int64_t ord, now = (int64_t)time(NULL);
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = txn_begin(c, err);
+	rc = sq_txn_begin(c, err);
 	if (rc)
 		goto out;
 	st = stmt(c, ST_KB_MAX_ORD);
-	bind_text(st, 1, bot);
+	sq_bind_text(st, 1, bot);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = db_error(err, c->db, "read knowledge-base order");
+		rc = sq_db_error(err, c->db, "read knowledge-base order");
 		sqlite3_reset(st);
 		goto out;
 	}
@@ -606,14 +627,14 @@ static int sqlite_kb_upsert(void *impl, const char *bot, const struct kb_entries
 	if (rc)
 		goto out;
 	st = stmt(c, ST_KB_GEN_BUMP);
-	bind_text(st, 1, bot);
+	sq_bind_text(st, 1, bot);
 	rc = step_done(c, st, "bump knowledge-base generation", err);
 	if (!rc)
-		rc = txn_commit(c, err);
+		rc = sq_txn_commit(c, err);
 out:
 	if (rc)
-		txn_rollback(c);
-	conn_put(s, c);
+		sq_txn_rollback(c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -623,12 +644,12 @@ static int read_generation(struct conn *c, const char *bot, int64_t *generation,
 	sqlite3_stmt *st = stmt(c, ST_KB_GEN_GET);
 	int rc;
 
-	bind_text(st, 1, bot);
+	sq_bind_text(st, 1, bot);
 	rc = sqlite3_step(st);
 	*generation = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_error(err, c->db, "read knowledge-base generation");
+		return sq_db_error(err, c->db, "read knowledge-base generation");
 	return 0;
 }
 
@@ -636,38 +657,38 @@ static int sqlite_kb_load(void *impl, const char *bot, struct kb_entries *out,
 			  int64_t *generation, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st;
 	int rc;
 
 	/* One read transaction so entries and generation agree. */
 	if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_error(err, c->db, "begin read");
+		rc = sq_db_error(err, c->db, "begin read");
 		goto out;
 	}
 	rc = read_generation(c, bot, generation, err);
 	if (rc)
 		goto out;
 	st = stmt(c, ST_KB_LIST);
-	bind_text(st, 1, bot);
+	sq_bind_text(st, 1, bot);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct kb_entry e;
 
 		kb_entry_init(&e);
-		e.id = dup_column(st, 0);
-		e.question = dup_column(st, 1);
-		e.title = dup_column(st, 2);
-		e.answer = dup_column(st, 3);
-		e.url = dup_column(st, 4);
-		e.lang = dup_column(st, 5);
-		e.tags = dup_column(st, 6);
+		e.id = sq_dup_column(st, 0);
+		e.question = sq_dup_column(st, 1);
+		e.title = sq_dup_column(st, 2);
+		e.answer = sq_dup_column(st, 3);
+		e.url = sq_dup_column(st, 4);
+		e.lang = sq_dup_column(st, 5);
+		e.tags = sq_dup_column(st, 6);
 		kb_entries_push(out, &e);
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "load knowledge base");
+	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "load knowledge base");
 	sqlite3_reset(st);
 out:
 	sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -675,10 +696,10 @@ static int sqlite_kb_generation(void *impl, const char *bot, int64_t *generation
 				struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	int rc = read_generation(c, bot, generation, err);
 
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -714,9 +735,9 @@ static int put_vector(struct conn *c, const char *bot, const char *model,
 	int rc;
 
 	vec_encode(blob, v->v, v->dim);
-	bind_text(st, 1, bot);
-	bind_text(st, 2, model);
-	bind_text(st, 3, v->entry_id);
+	sq_bind_text(st, 1, bot);
+	sq_bind_text(st, 2, model);
+	sq_bind_text(st, 3, v->entry_id);
 	sqlite3_bind_blob(st, 4, v->text_hash, STORE_VEC_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, (int64_t)v->dim);
 	sqlite3_bind_blob(st, 6, blob, (int)(v->dim * 4), SQLITE_STATIC);
@@ -732,30 +753,30 @@ static int sqlite_kb_vectors_put(void *impl, const char *bot, const char *model,
 				 const struct store_vec *v, size_t n, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	int64_t now = (int64_t)time(NULL);
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = txn_begin(c, err);
+	rc = sq_txn_begin(c, err);
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = put_vector(c, bot, model, &v[i], now, err);
 	if (rc)
 		goto out;
 	st = stmt(c, ST_VEC_PRUNE);
-	bind_text(st, 1, bot);
+	sq_bind_text(st, 1, bot);
 	rc = step_done(c, st, "delete orphaned knowledge-base vectors", err);
 	if (rc)
 		goto out;
 	st = stmt(c, ST_KB_GEN_BUMP);
-	bind_text(st, 1, bot);
+	sq_bind_text(st, 1, bot);
 	rc = step_done(c, st, "bump knowledge-base generation", err);
 	if (!rc)
-		rc = txn_commit(c, err);
+		rc = sq_txn_commit(c, err);
 out:
 	if (rc)
-		txn_rollback(c);
-	conn_put(s, c);
+		sq_txn_rollback(c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -763,13 +784,13 @@ static int sqlite_kb_vectors_load(void *impl, const char *bot, const char *model
 				  struct store_vecs *out, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = stmt(c, ST_VEC_LIST);
 	size_t alloc = 0;
 	int rc;
 
-	bind_text(st, 1, bot);
-	bind_text(st, 2, model);
+	sq_bind_text(st, 1, bot);
+	sq_bind_text(st, 2, model);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char *id = sqlite3_column_text(st, 0);
 		const void *hash = sqlite3_column_blob(st, 1);
@@ -794,10 +815,10 @@ static int sqlite_kb_vectors_load(void *impl, const char *bot, const char *model
 		v->v = xmalloc(v->dim * sizeof(float));
 		vec_decode(v->v, blob, v->dim);
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "load knowledge-base vectors");
+	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "load knowledge-base vectors");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	if (rc)
 		store_vecs_release(out);
 	return rc;
@@ -811,16 +832,16 @@ static int sqlite_kb_vectors_load(void *impl, const char *bot, const char *model
 
 #define INTEG_SPANS_MAX 100000 /* booked spans one query returns at most */
 
-static int iq_prepare(struct conn *c, const char *sql, sqlite3_stmt **st, struct lk_err *err)
+int sq_prepare(struct conn *c, const char *sql, sqlite3_stmt **st, struct lk_err *err)
 {
 	*st = NULL;
 	if (sqlite3_prepare_v2(c->db, sql, -1, st, NULL) != SQLITE_OK)
-		return db_error(err, c->db, "prepare");
+		return sq_db_error(err, c->db, "prepare");
 	return 0;
 }
 
 /* Runs a statement that returns no rows; the caller finalizes it. */
-static int iq_exec(struct conn *c, sqlite3_stmt *st, const char *what, struct lk_err *err)
+int sq_exec(struct conn *c, sqlite3_stmt *st, const char *what, struct lk_err *err)
 {
 	int rc = sqlite3_step(st);
 
@@ -828,56 +849,56 @@ static int iq_exec(struct conn *c, sqlite3_stmt *st, const char *what, struct lk
 		return 0;
 	if ((sqlite3_extended_errcode(c->db) & 0xff) == SQLITE_CONSTRAINT)
 		return lk_err_set(err, LK_EEXIST, "sqlite: %s: %s", what, sqlite3_errmsg(c->db));
-	return db_error(err, c->db, what);
+	return sq_db_error(err, c->db, what);
 }
 
 static int sqlite_idata_seed(void *impl, const char *bot, const char *version,
 			     const struct store_idata *v, size_t n, int *seeded, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = txn_begin(c, err);
+	rc = sq_txn_begin(c, err);
 	if (rc)
 		goto out;
-	rc = iq_prepare(c, "SELECT version FROM integ_seed WHERE bot = ?1", &st, err);
+	rc = sq_prepare(c, "SELECT version FROM integ_seed WHERE bot = ?1", &st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, bot);
+	sq_bind_text(st, 1, bot);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		const unsigned char *have = sqlite3_column_text(st, 0);
 
 		if (have && !strcmp((const char *)have, version)) {
 			sqlite3_reset(st);
-			rc = txn_commit(c, err);
+			rc = sq_txn_commit(c, err);
 			goto out; /* seeded with this very data already */
 		}
 	} else if (rc != SQLITE_DONE) {
-		rc = db_error(err, c->db, "read seed version");
+		rc = sq_db_error(err, c->db, "read seed version");
 		goto out;
 	}
 	sqlite3_finalize(st);
-	rc = iq_prepare(c, "DELETE FROM integ_data WHERE bot = ?1", &st, err);
+	rc = sq_prepare(c, "DELETE FROM integ_data WHERE bot = ?1", &st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, bot);
-	rc = iq_exec(c, st, "clear reference data", err);
+	sq_bind_text(st, 1, bot);
+	rc = sq_exec(c, st, "clear reference data", err);
 	if (rc)
 		goto out;
 	sqlite3_finalize(st);
-	rc = iq_prepare(c, "INSERT INTO integ_data(bot, kind, key, ord, value)"
+	rc = sq_prepare(c, "INSERT INTO integ_data(bot, kind, key, ord, value)"
 			" VALUES(?1, ?2, ?3, ?4, ?5)", &st, err);
 	for (size_t i = 0; i < n && !rc; i++) {
 		sqlite3_reset(st);
-		bind_text(st, 1, bot);
-		bind_text(st, 2, v[i].kind);
-		bind_text(st, 3, v[i].key);
+		sq_bind_text(st, 1, bot);
+		sq_bind_text(st, 2, v[i].kind);
+		sq_bind_text(st, 3, v[i].key);
 		sqlite3_bind_int64(st, 4, (int64_t)i);
-		bind_text(st, 5, v[i].value);
-		rc = iq_exec(c, st, "store reference data", err);
+		sq_bind_text(st, 5, v[i].value);
+		rc = sq_exec(c, st, "store reference data", err);
 		if (rc == LK_EEXIST)
 			rc = lk_err_set(err, LK_EEXIST, "reference data has '%s' '%s' twice",
 					v[i].kind, v[i].key);
@@ -885,23 +906,23 @@ static int sqlite_idata_seed(void *impl, const char *bot, const char *version,
 	if (rc)
 		goto out;
 	sqlite3_finalize(st);
-	rc = iq_prepare(c, "INSERT INTO integ_seed(bot, version, seeded_at) VALUES(?1, ?2, ?3)"
+	rc = sq_prepare(c, "INSERT INTO integ_seed(bot, version, seeded_at) VALUES(?1, ?2, ?3)"
 			" ON CONFLICT(bot) DO UPDATE SET version = ?2, seeded_at = ?3", &st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, bot);
-	bind_text(st, 2, version);
+	sq_bind_text(st, 1, bot);
+	sq_bind_text(st, 2, version);
 	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
-	rc = iq_exec(c, st, "record seed version", err);
+	rc = sq_exec(c, st, "record seed version", err);
 	if (!rc)
-		rc = txn_commit(c, err);
+		rc = sq_txn_commit(c, err);
 	if (!rc && seeded)
 		*seeded = 1;
 out:
 	sqlite3_finalize(st);
 	if (rc)
-		txn_rollback(c);
-	conn_put(s, c);
+		sq_txn_rollback(c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -909,29 +930,29 @@ static int sqlite_idata_get(void *impl, const char *bot, const char *kind, const
 			    char **value, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = iq_prepare(c, "SELECT value FROM integ_data WHERE bot = ?1 AND kind = ?2 AND key = ?3",
+	rc = sq_prepare(c, "SELECT value FROM integ_data WHERE bot = ?1 AND kind = ?2 AND key = ?3",
 			&st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, bot);
-	bind_text(st, 2, kind);
-	bind_text(st, 3, key);
+	sq_bind_text(st, 1, bot);
+	sq_bind_text(st, 2, kind);
+	sq_bind_text(st, 3, key);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*value = dup_column(st, 0);
+		*value = sq_dup_column(st, 0);
 		rc = 0;
 	} else if (rc == SQLITE_DONE) {
 		rc = lk_err_set(err, LK_ENOTFOUND, "no %s '%s'", kind, key);
 	} else {
-		rc = db_error(err, c->db, "read reference data");
+		rc = sq_db_error(err, c->db, "read reference data");
 	}
 out:
 	sqlite3_finalize(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -939,17 +960,17 @@ static int sqlite_idata_list(void *impl, const char *bot, const char *kind,
 			     struct store_idatas *out, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	size_t alloc = 0;
 	int rc;
 
-	rc = iq_prepare(c, "SELECT kind, key, value FROM integ_data WHERE bot = ?1"
+	rc = sq_prepare(c, "SELECT kind, key, value FROM integ_data WHERE bot = ?1"
 			" AND (?2 IS NULL OR kind = ?2) ORDER BY ord", &st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, bot);
-	bind_text(st, 2, kind);
+	sq_bind_text(st, 1, bot);
+	sq_bind_text(st, 2, kind);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_idata *d;
 
@@ -958,14 +979,14 @@ static int sqlite_idata_list(void *impl, const char *bot, const char *kind,
 			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
 		}
 		d = &out->v[out->n++];
-		d->kind = dup_column(st, 0);
-		d->key = dup_column(st, 1);
-		d->value = dup_column(st, 2);
+		d->kind = sq_dup_column(st, 0);
+		d->key = sq_dup_column(st, 1);
+		d->value = sq_dup_column(st, 2);
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "list reference data");
+	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "list reference data");
 out:
 	sqlite3_finalize(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	if (rc)
 		store_idatas_release(out);
 	return rc;
@@ -984,17 +1005,17 @@ static int appt_fits(struct conn *c, const char *bot, const char *location, cons
 	size_t n = 0, alloc = 0;
 	int rc, full = capacity <= 0;
 
-	rc = iq_prepare(c, "SELECT start_min, end_min FROM integ_appointments WHERE bot = ?1"
+	rc = sq_prepare(c, "SELECT start_min, end_min FROM integ_appointments WHERE bot = ?1"
 			" AND location = ?2 AND day = ?3 AND status = 'booked' AND start_min < ?5"
 			" AND end_min > ?4 AND (?6 IS NULL OR ref <> ?6) LIMIT 100000", &st, err);
 	if (rc)
 		return rc;
-	bind_text(st, 1, bot);
-	bind_text(st, 2, location);
-	bind_text(st, 3, day);
+	sq_bind_text(st, 1, bot);
+	sq_bind_text(st, 2, location);
+	sq_bind_text(st, 3, day);
 	sqlite3_bind_int(st, 4, start);
 	sqlite3_bind_int(st, 5, end);
-	bind_text(st, 6, self);
+	sq_bind_text(st, 6, self);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == alloc) {
 			alloc = alloc ? alloc * 2 : 16;
@@ -1004,7 +1025,7 @@ static int appt_fits(struct conn *c, const char *bot, const char *location, cons
 		span[n][1] = sqlite3_column_int(st, 1);
 		n++;
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "count appointments");
+	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "count appointments");
 	sqlite3_finalize(st);
 	for (size_t i = 0; i <= n && !rc && !full; i++) {
 		int at = i == n ? start : span[i][0];
@@ -1027,41 +1048,41 @@ static int sqlite_appt_book(void *impl, const char *bot, const struct store_appt
 			    struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = txn_begin(c, err);
+	rc = sq_txn_begin(c, err);
 	if (!rc)
 		rc = appt_fits(c, bot, a->location, a->day, a->start_min, a->end_min, capacity, NULL,
 			       err);
 	if (!rc)
-		rc = iq_prepare(c, "INSERT INTO integ_appointments(ref, bot, product, location, day,"
+		rc = sq_prepare(c, "INSERT INTO integ_appointments(ref, bot, product, location, day,"
 				" start_min, end_min, status, name, email, created_at, updated_at)"
 				" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'booked', ?8, ?9, ?10, ?10)",
 				&st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, a->ref);
-	bind_text(st, 2, bot);
-	bind_text(st, 3, a->product);
-	bind_text(st, 4, a->location);
-	bind_text(st, 5, a->day);
+	sq_bind_text(st, 1, a->ref);
+	sq_bind_text(st, 2, bot);
+	sq_bind_text(st, 3, a->product);
+	sq_bind_text(st, 4, a->location);
+	sq_bind_text(st, 5, a->day);
 	sqlite3_bind_int(st, 6, a->start_min);
 	sqlite3_bind_int(st, 7, a->end_min);
-	bind_text(st, 8, a->name);
-	bind_text(st, 9, a->email);
+	sq_bind_text(st, 8, a->name);
+	sq_bind_text(st, 9, a->email);
 	sqlite3_bind_int64(st, 10, a->created_at ? a->created_at : (int64_t)time(NULL));
-	rc = iq_exec(c, st, "book appointment", err);
+	rc = sq_exec(c, st, "book appointment", err);
 	if (rc == LK_EEXIST)
 		rc = lk_err_set(err, LK_EEXIST, "appointment reference %s is taken", a->ref);
 	if (!rc)
-		rc = txn_commit(c, err);
+		rc = sq_txn_commit(c, err);
 out:
 	sqlite3_finalize(st);
 	if (rc)
-		txn_rollback(c);
-	conn_put(s, c);
+		sq_txn_rollback(c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -1069,40 +1090,40 @@ static int sqlite_appt_get(void *impl, const char *bot, const char *ref, struct 
 			   struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = iq_prepare(c, "SELECT ref, product, location, day, start_min, end_min, status, name,"
+	rc = sq_prepare(c, "SELECT ref, product, location, day, start_min, end_min, status, name,"
 			" email, created_at, updated_at FROM integ_appointments"
 			" WHERE ref = ?1 AND bot = ?2", &st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, ref);
-	bind_text(st, 2, bot);
+	sq_bind_text(st, 1, ref);
+	sq_bind_text(st, 2, bot);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		memset(out, 0, sizeof(*out));
-		copy_column(out->ref, sizeof(out->ref), st, 0);
-		copy_column(out->product, sizeof(out->product), st, 1);
-		copy_column(out->location, sizeof(out->location), st, 2);
-		copy_column(out->day, sizeof(out->day), st, 3);
+		sq_copy_column(out->ref, sizeof(out->ref), st, 0);
+		sq_copy_column(out->product, sizeof(out->product), st, 1);
+		sq_copy_column(out->location, sizeof(out->location), st, 2);
+		sq_copy_column(out->day, sizeof(out->day), st, 3);
 		out->start_min = sqlite3_column_int(st, 4);
 		out->end_min = sqlite3_column_int(st, 5);
-		copy_column(out->status, sizeof(out->status), st, 6);
-		copy_column(out->name, sizeof(out->name), st, 7);
-		copy_column(out->email, sizeof(out->email), st, 8);
+		sq_copy_column(out->status, sizeof(out->status), st, 6);
+		sq_copy_column(out->name, sizeof(out->name), st, 7);
+		sq_copy_column(out->email, sizeof(out->email), st, 8);
 		out->created_at = sqlite3_column_int64(st, 9);
 		out->updated_at = sqlite3_column_int64(st, 10);
 		rc = 0;
 	} else if (rc == SQLITE_DONE) {
 		rc = lk_err_set(err, LK_ENOTFOUND, "no appointment %s", ref);
 	} else {
-		rc = db_error(err, c->db, "read appointment");
+		rc = sq_db_error(err, c->db, "read appointment");
 	}
 out:
 	sqlite3_finalize(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -1110,23 +1131,23 @@ static int sqlite_appt_cancel(void *impl, const char *bot, const char *ref, int6
 			      struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = iq_prepare(c, "UPDATE integ_appointments SET status = 'cancelled', updated_at = ?3"
+	rc = sq_prepare(c, "UPDATE integ_appointments SET status = 'cancelled', updated_at = ?3"
 			" WHERE ref = ?1 AND bot = ?2 AND status = 'booked'", &st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, ref);
-	bind_text(st, 2, bot);
+	sq_bind_text(st, 1, ref);
+	sq_bind_text(st, 2, bot);
 	sqlite3_bind_int64(st, 3, now);
-	rc = iq_exec(c, st, "cancel appointment", err);
+	rc = sq_exec(c, st, "cancel appointment", err);
 	if (!rc && sqlite3_changes(c->db) == 0)
 		rc = lk_err_set(err, LK_ENOTFOUND, "no booked appointment %s", ref);
 out:
 	sqlite3_finalize(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -1134,48 +1155,48 @@ static int sqlite_appt_move(void *impl, const char *bot, const char *ref, const 
 			    int start_min, int end_min, int capacity, int64_t now, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	char location[64];
 	int rc;
 
-	rc = txn_begin(c, err);
+	rc = sq_txn_begin(c, err);
 	if (!rc)
-		rc = iq_prepare(c, "SELECT location FROM integ_appointments WHERE ref = ?1"
+		rc = sq_prepare(c, "SELECT location FROM integ_appointments WHERE ref = ?1"
 				" AND bot = ?2 AND status = 'booked'", &st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, ref);
-	bind_text(st, 2, bot);
+	sq_bind_text(st, 1, ref);
+	sq_bind_text(st, 2, bot);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		rc = rc == SQLITE_DONE ? lk_err_set(err, LK_ENOTFOUND, "no booked appointment %s", ref)
-				       : db_error(err, c->db, "read appointment");
+				       : sq_db_error(err, c->db, "read appointment");
 		goto out;
 	}
-	copy_column(location, sizeof(location), st, 0);
+	sq_copy_column(location, sizeof(location), st, 0);
 	sqlite3_finalize(st);
 	st = NULL;
 	rc = appt_fits(c, bot, location, day, start_min, end_min, capacity, ref, err);
 	if (!rc)
-		rc = iq_prepare(c, "UPDATE integ_appointments SET day = ?3, start_min = ?4,"
+		rc = sq_prepare(c, "UPDATE integ_appointments SET day = ?3, start_min = ?4,"
 				" end_min = ?5, updated_at = ?6 WHERE ref = ?1 AND bot = ?2", &st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, ref);
-	bind_text(st, 2, bot);
-	bind_text(st, 3, day);
+	sq_bind_text(st, 1, ref);
+	sq_bind_text(st, 2, bot);
+	sq_bind_text(st, 3, day);
 	sqlite3_bind_int(st, 4, start_min);
 	sqlite3_bind_int(st, 5, end_min);
 	sqlite3_bind_int64(st, 6, now);
-	rc = iq_exec(c, st, "move appointment", err);
+	rc = sq_exec(c, st, "move appointment", err);
 	if (!rc)
-		rc = txn_commit(c, err);
+		rc = sq_txn_commit(c, err);
 out:
 	sqlite3_finalize(st);
 	if (rc)
-		txn_rollback(c);
-	conn_put(s, c);
+		sq_txn_rollback(c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -1183,20 +1204,20 @@ static int sqlite_appt_spans(void *impl, const char *bot, const char *location, 
 			     const char *to, struct store_appt_spans *out, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	size_t alloc = 0;
 	int rc;
 
-	rc = iq_prepare(c, "SELECT day, start_min, end_min FROM integ_appointments WHERE bot = ?1"
+	rc = sq_prepare(c, "SELECT day, start_min, end_min FROM integ_appointments WHERE bot = ?1"
 			" AND location = ?2 AND status = 'booked' AND day BETWEEN ?3 AND ?4"
 			" ORDER BY day, start_min LIMIT ?5", &st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, bot);
-	bind_text(st, 2, location);
-	bind_text(st, 3, from);
-	bind_text(st, 4, to);
+	sq_bind_text(st, 1, bot);
+	sq_bind_text(st, 2, location);
+	sq_bind_text(st, 3, from);
+	sq_bind_text(st, 4, to);
 	sqlite3_bind_int(st, 5, INTEG_SPANS_MAX);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_appt_span *sp;
@@ -1206,14 +1227,14 @@ static int sqlite_appt_spans(void *impl, const char *bot, const char *location, 
 			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
 		}
 		sp = &out->v[out->n++];
-		copy_column(sp->day, sizeof(sp->day), st, 0);
+		sq_copy_column(sp->day, sizeof(sp->day), st, 0);
 		sp->start_min = sqlite3_column_int(st, 1);
 		sp->end_min = sqlite3_column_int(st, 2);
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "list appointments");
+	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "list appointments");
 out:
 	sqlite3_finalize(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	if (rc)
 		store_appt_spans_release(out);
 	return rc;
@@ -1223,23 +1244,23 @@ static int sqlite_record_add(void *impl, const char *bot, const struct store_rec
 			     const char *uniq, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = txn_begin(c, err);
+	rc = sq_txn_begin(c, err);
 	if (!rc)
-		rc = iq_prepare(c, "SELECT (SELECT count(*) FROM integ_records WHERE bot = ?1"
+		rc = sq_prepare(c, "SELECT (SELECT count(*) FROM integ_records WHERE bot = ?1"
 				" AND kind = ?2 AND uniq = ?3),"
 				" (SELECT count(*) FROM integ_records WHERE ref = ?4)", &st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, bot);
-	bind_text(st, 2, r->kind);
-	bind_text(st, 3, uniq);
-	bind_text(st, 4, r->ref);
+	sq_bind_text(st, 1, bot);
+	sq_bind_text(st, 2, r->kind);
+	sq_bind_text(st, 3, uniq);
+	sq_bind_text(st, 4, r->ref);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = db_error(err, c->db, "check record");
+		rc = sq_db_error(err, c->db, "check record");
 		goto out;
 	}
 	if (uniq && sqlite3_column_int64(st, 0) > 0) {
@@ -1251,32 +1272,32 @@ static int sqlite_record_add(void *impl, const char *bot, const struct store_rec
 		goto out;
 	}
 	sqlite3_finalize(st);
-	rc = iq_prepare(c, "INSERT INTO integ_records(ref, bot, kind, status, key, uniq, lat, lon,"
+	rc = sq_prepare(c, "INSERT INTO integ_records(ref, bot, kind, status, key, uniq, lat, lon,"
 			" num, data, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 			&st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, r->ref);
-	bind_text(st, 2, bot);
-	bind_text(st, 3, r->kind);
-	bind_text(st, 4, r->status);
-	bind_text(st, 5, r->key);
-	bind_text(st, 6, uniq);
+	sq_bind_text(st, 1, r->ref);
+	sq_bind_text(st, 2, bot);
+	sq_bind_text(st, 3, r->kind);
+	sq_bind_text(st, 4, r->status);
+	sq_bind_text(st, 5, r->key);
+	sq_bind_text(st, 6, uniq);
 	if (r->has_pos) {
 		sqlite3_bind_double(st, 7, r->lat);
 		sqlite3_bind_double(st, 8, r->lon);
 	}
 	sqlite3_bind_int64(st, 9, r->num);
-	bind_text(st, 10, r->data);
+	sq_bind_text(st, 10, r->data);
 	sqlite3_bind_int64(st, 11, r->created_at ? r->created_at : (int64_t)time(NULL));
-	rc = iq_exec(c, st, "add record", err);
+	rc = sq_exec(c, st, "add record", err);
 	if (!rc)
-		rc = txn_commit(c, err);
+		rc = sq_txn_commit(c, err);
 out:
 	sqlite3_finalize(st);
 	if (rc)
-		txn_rollback(c);
-	conn_put(s, c);
+		sq_txn_rollback(c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -1286,16 +1307,16 @@ out:
 static void record_from_row(sqlite3_stmt *st, struct store_record *r)
 {
 	memset(r, 0, sizeof(*r));
-	copy_column(r->ref, sizeof(r->ref), st, 0);
-	copy_column(r->kind, sizeof(r->kind), st, 1);
-	copy_column(r->status, sizeof(r->status), st, 2);
-	copy_column(r->key, sizeof(r->key), st, 3);
+	sq_copy_column(r->ref, sizeof(r->ref), st, 0);
+	sq_copy_column(r->kind, sizeof(r->kind), st, 1);
+	sq_copy_column(r->status, sizeof(r->status), st, 2);
+	sq_copy_column(r->key, sizeof(r->key), st, 3);
 	r->has_pos = sqlite3_column_type(st, 4) != SQLITE_NULL &&
 		     sqlite3_column_type(st, 5) != SQLITE_NULL;
 	r->lat = sqlite3_column_double(st, 4);
 	r->lon = sqlite3_column_double(st, 5);
 	r->num = sqlite3_column_int64(st, 6);
-	r->data = dup_column(st, 7);
+	r->data = sq_dup_column(st, 7);
 	r->created_at = sqlite3_column_int64(st, 8);
 }
 
@@ -1303,16 +1324,16 @@ static int sqlite_record_get(void *impl, const char *bot, const char *ref,
 			     struct store_record *out, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = iq_prepare(c, "SELECT " RECORD_COLUMNS " FROM integ_records WHERE ref = ?1 AND bot = ?2",
+	rc = sq_prepare(c, "SELECT " RECORD_COLUMNS " FROM integ_records WHERE ref = ?1 AND bot = ?2",
 			&st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, ref);
-	bind_text(st, 2, bot);
+	sq_bind_text(st, 1, ref);
+	sq_bind_text(st, 2, bot);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		record_from_row(st, out);
@@ -1320,11 +1341,11 @@ static int sqlite_record_get(void *impl, const char *bot, const char *ref,
 	} else if (rc == SQLITE_DONE) {
 		rc = lk_err_set(err, LK_ENOTFOUND, "no record %s", ref);
 	} else {
-		rc = db_error(err, c->db, "read record");
+		rc = sq_db_error(err, c->db, "read record");
 	}
 out:
 	sqlite3_finalize(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -1334,21 +1355,21 @@ static int sqlite_records_in_box(void *impl, const char *bot, const char *kind, 
 				 struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	size_t alloc = 0;
 	int rc;
 
-	rc = iq_prepare(c, "SELECT " RECORD_COLUMNS " FROM integ_records WHERE bot = ?1"
+	rc = sq_prepare(c, "SELECT " RECORD_COLUMNS " FROM integ_records WHERE bot = ?1"
 			" AND kind = ?2 AND (?3 IS NULL OR key = ?3) AND (?4 IS NULL OR status = ?4)"
 			" AND lat BETWEEN ?5 AND ?6 AND lon BETWEEN ?7 AND ?8"
 			" ORDER BY created_at DESC, rowid DESC LIMIT ?9", &st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, bot);
-	bind_text(st, 2, kind);
-	bind_text(st, 3, key);
-	bind_text(st, 4, status);
+	sq_bind_text(st, 1, bot);
+	sq_bind_text(st, 2, kind);
+	sq_bind_text(st, 3, key);
+	sq_bind_text(st, 4, status);
 	sqlite3_bind_double(st, 5, lat0);
 	sqlite3_bind_double(st, 6, lat1);
 	sqlite3_bind_double(st, 7, lon0);
@@ -1361,10 +1382,10 @@ static int sqlite_records_in_box(void *impl, const char *bot, const char *kind, 
 		}
 		record_from_row(st, &out->v[out->n++]);
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "list records");
+	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "list records");
 out:
 	sqlite3_finalize(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	if (rc)
 		store_records_release(out);
 	return rc;
@@ -1374,16 +1395,16 @@ static int sqlite_records_count(void *impl, const char *bot, const char *kind, i
 				int64_t hi, int64_t *counts, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = iq_prepare(c, "SELECT num, count(*) FROM integ_records WHERE bot = ?1 AND kind = ?2"
+	rc = sq_prepare(c, "SELECT num, count(*) FROM integ_records WHERE bot = ?1 AND kind = ?2"
 			" AND num BETWEEN ?3 AND ?4 GROUP BY num", &st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, bot);
-	bind_text(st, 2, kind);
+	sq_bind_text(st, 1, bot);
+	sq_bind_text(st, 2, kind);
 	sqlite3_bind_int64(st, 3, lo);
 	sqlite3_bind_int64(st, 4, hi);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1392,10 +1413,10 @@ static int sqlite_records_count(void *impl, const char *bot, const char *kind, i
 		if (num >= lo && num <= hi)
 			counts[num - lo] = sqlite3_column_int64(st, 1);
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_error(err, c->db, "count records");
+	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "count records");
 out:
 	sqlite3_finalize(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -1403,43 +1424,43 @@ static int sqlite_attachment_put(void *impl, const char *bot, const struct store
 				 struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = txn_begin(c, err);
+	rc = sq_txn_begin(c, err);
 	if (!rc)
-		rc = iq_prepare(c, "SELECT 1 FROM conversations WHERE id = ?1 AND bot = ?2", &st, err);
+		rc = sq_prepare(c, "SELECT 1 FROM conversations WHERE id = ?1 AND bot = ?2", &st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, a->conv_id);
-	bind_text(st, 2, bot);
+	sq_bind_text(st, 1, a->conv_id);
+	sq_bind_text(st, 2, bot);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		rc = rc == SQLITE_DONE ? lk_err_set(err, LK_ENOTFOUND, "conversation not found")
-				       : db_error(err, c->db, "find conversation");
+				       : sq_db_error(err, c->db, "find conversation");
 		goto out;
 	}
 	sqlite3_finalize(st);
-	rc = iq_prepare(c, "INSERT INTO integ_attachments(id, bot, conv_id, content_type, size,"
+	rc = sq_prepare(c, "INSERT INTO integ_attachments(id, bot, conv_id, content_type, size,"
 			" data, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, a->id);
-	bind_text(st, 2, bot);
-	bind_text(st, 3, a->conv_id);
-	bind_text(st, 4, a->content_type);
+	sq_bind_text(st, 1, a->id);
+	sq_bind_text(st, 2, bot);
+	sq_bind_text(st, 3, a->conv_id);
+	sq_bind_text(st, 4, a->content_type);
 	sqlite3_bind_int64(st, 5, (int64_t)a->size);
 	sqlite3_bind_blob(st, 6, a->data, (int)a->size, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, a->created_at ? a->created_at : (int64_t)time(NULL));
-	rc = iq_exec(c, st, "store attachment", err);
+	rc = sq_exec(c, st, "store attachment", err);
 	if (!rc)
-		rc = txn_commit(c, err);
+		rc = sq_txn_commit(c, err);
 out:
 	sqlite3_finalize(st);
 	if (rc)
-		txn_rollback(c);
-	conn_put(s, c);
+		sq_txn_rollback(c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -1447,23 +1468,23 @@ static int sqlite_attachment_get(void *impl, const char *bot, const char *id, in
 				 struct store_attachment *out, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = iq_prepare(c, with_data ? "SELECT id, conv_id, content_type, size, created_at, data"
+	rc = sq_prepare(c, with_data ? "SELECT id, conv_id, content_type, size, created_at, data"
 				       " FROM integ_attachments WHERE id = ?1 AND bot = ?2"
 				     : "SELECT id, conv_id, content_type, size, created_at"
 				       " FROM integ_attachments WHERE id = ?1 AND bot = ?2", &st, err);
 	if (rc)
 		goto out;
-	bind_text(st, 1, id);
-	bind_text(st, 2, bot);
+	sq_bind_text(st, 1, id);
+	sq_bind_text(st, 2, bot);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		copy_column(out->id, sizeof(out->id), st, 0);
-		copy_column(out->conv_id, sizeof(out->conv_id), st, 1);
-		copy_column(out->content_type, sizeof(out->content_type), st, 2);
+		sq_copy_column(out->id, sizeof(out->id), st, 0);
+		sq_copy_column(out->conv_id, sizeof(out->conv_id), st, 1);
+		sq_copy_column(out->content_type, sizeof(out->content_type), st, 2);
 		out->size = (size_t)sqlite3_column_int64(st, 3);
 		out->created_at = sqlite3_column_int64(st, 4);
 		rc = 0;
@@ -1479,11 +1500,11 @@ static int sqlite_attachment_get(void *impl, const char *bot, const char *id, in
 	} else if (rc == SQLITE_DONE) {
 		rc = lk_err_set(err, LK_ENOTFOUND, "no attachment %s", id);
 	} else {
-		rc = db_error(err, c->db, "read attachment");
+		rc = sq_db_error(err, c->db, "read attachment");
 	}
 out:
 	sqlite3_finalize(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 /* --- end of built-in backends --- */
@@ -1497,21 +1518,21 @@ static int run_bound(struct sqlite_store *s, const char *sql, const char *const 
 		     const int64_t *ints, int ni, const char *what, int *changes,
 		     struct lk_err *err)
 {
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
-	int rc = iq_prepare(c, sql, &st, err);
+	int rc = sq_prepare(c, sql, &st, err);
 
 	if (!rc) {
 		for (int i = 0; i < nt; i++)
-			bind_text(st, i + 1, texts[i]);
+			sq_bind_text(st, i + 1, texts[i]);
 		for (int j = 0; j < ni; j++)
 			sqlite3_bind_int64(st, nt + j + 1, ints[j]);
-		rc = iq_exec(c, st, what, err);
+		rc = sq_exec(c, st, what, err);
 		if (!rc && changes)
 			*changes = sqlite3_changes(c->db);
 	}
 	sqlite3_finalize(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -1547,36 +1568,36 @@ static int sqlite_inbox_pending(void *impl, const char *bot, struct store_inbox_
 				size_t *n, size_t max, size_t offset, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	rc = iq_prepare(c, "SELECT channel, event_id, user, kind, text, callback_id, lang,"
+	rc = sq_prepare(c, "SELECT channel, event_id, user, kind, text, callback_id, lang,"
 			" received_at FROM channel_inbox WHERE bot = ?1 AND done = 0"
 			" ORDER BY received_at, channel, event_id LIMIT ?2 OFFSET ?3", &st, err);
 	if (!rc) {
-		bind_text(st, 1, bot);
+		sq_bind_text(st, 1, bot);
 		sqlite3_bind_int64(st, 2, (int64_t)max);
 		sqlite3_bind_int64(st, 3, (int64_t)offset);
 		*out = xcalloc(max ? max : 1, sizeof(**out));
 		while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			struct store_inbox_event *e = &(*out)[(*n)++];
 
-			copy_column(e->channel, sizeof(e->channel), st, 0);
-			copy_column(e->event_id, sizeof(e->event_id), st, 1);
-			copy_column(e->user, sizeof(e->user), st, 2);
-			copy_column(e->kind, sizeof(e->kind), st, 3);
-			e->text = dup_column(st, 4);
-			copy_column(e->callback_id, sizeof(e->callback_id), st, 5);
-			copy_column(e->lang, sizeof(e->lang), st, 6);
+			sq_copy_column(e->channel, sizeof(e->channel), st, 0);
+			sq_copy_column(e->event_id, sizeof(e->event_id), st, 1);
+			sq_copy_column(e->user, sizeof(e->user), st, 2);
+			sq_copy_column(e->kind, sizeof(e->kind), st, 3);
+			e->text = sq_dup_column(st, 4);
+			sq_copy_column(e->callback_id, sizeof(e->callback_id), st, 5);
+			sq_copy_column(e->lang, sizeof(e->lang), st, 6);
 			e->received_at = sqlite3_column_int64(st, 7);
 		}
-		rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_error(err, c->db, "list inbox");
+		rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sq_db_error(err, c->db, "list inbox");
 	}
 	sqlite3_finalize(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -1584,30 +1605,30 @@ static int sqlite_link_get(void *impl, const char *bot, const char *channel, con
 			   char conv_id[STORE_ID_LEN + 1], int64_t *last_inbound, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
-	struct conn *c = conn_get(s);
+	struct conn *c = sq_conn_get(s);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = iq_prepare(c, "SELECT conv_id, last_inbound FROM channel_links WHERE bot = ?1 AND"
+	rc = sq_prepare(c, "SELECT conv_id, last_inbound FROM channel_links WHERE bot = ?1 AND"
 			" channel = ?2 AND user = ?3", &st, err);
 	if (!rc) {
-		bind_text(st, 1, bot);
-		bind_text(st, 2, channel);
-		bind_text(st, 3, user);
+		sq_bind_text(st, 1, bot);
+		sq_bind_text(st, 2, channel);
+		sq_bind_text(st, 3, user);
 		switch (sqlite3_step(st)) {
 		case SQLITE_ROW:
-			copy_column(conv_id, STORE_ID_LEN + 1, st, 0);
+			sq_copy_column(conv_id, STORE_ID_LEN + 1, st, 0);
 			*last_inbound = sqlite3_column_int64(st, 1);
 			break;
 		case SQLITE_DONE:
 			rc = lk_err_set(err, LK_ENOTFOUND, "no conversation for this user yet");
 			break;
 		default:
-			rc = db_error(err, c->db, "read link");
+			rc = sq_db_error(err, c->db, "read link");
 		}
 	}
 	sqlite3_finalize(st);
-	conn_put(s, c);
+	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -1661,4 +1682,5 @@ const struct store_ops store_sqlite_ops = {
 	.inbox_pending = sqlite_inbox_pending,
 	.link_get = sqlite_link_get,
 	.link_put = sqlite_link_put,
+	.handoff = &store_sqlite_handoff_ops,
 };

@@ -12,7 +12,7 @@ secs=${1:-30}
 [ $# -gt 0 ] && shift
 cc=${CC:-clang}
 out=build-fuzz
-libs=$(pkg-config --cflags --libs jansson libxml-2.0 libutf8proc libcrypto libpcre2-8 sqlite3 yaml-0.1 libmicrohttpd libcurl)
+libs=$(pkg-config --cflags --libs jansson libxml-2.0 libutf8proc libcrypto libpcre2-8 sqlite3 yaml-0.1 libmicrohttpd libcurl libargon2)
 mkdir -p "$out"
 
 status=0

@@ -1251,6 +1251,97 @@ static void test_seed_idempotent(void **state)
 	assert_int_equal(count_kind(f->st, NULL), all);
 }
 
+static void test_tickets_create(void **state)
+{
+	struct fixture *f = *state;
+	const char *conv = "0123456789abcdef0123456789abcdef";
+	struct integ_ctx en = f->c;
+	struct store_handoff h;
+	struct store_ticket t;
+	struct lk_err err;
+	char args[3000], big[2100], ref[STORE_REF_MAX];
+	json_t *out = NULL;
+
+	/* No handoff yet: the ticket is for every team (""). */
+	assert_int_equal(call(&f->c, "tickets.create", "{\"conv_id\":\"0123456789abcdef0123456789"
+			      "abcdef\",\"question\":\"Wanneer is mijn paspoort klaar?\",\"name\":"
+			      "\" Jan de Vries \",\"phone\":\"06 12345678\"}", &out, &err), 0);
+	snprintf(ref, sizeof(ref), "%s", str(out, "reference"));
+	json_decref(out);
+	assert_int_equal(strlen(ref), 9);
+	assert_memory_equal(ref, "VR-", 3);
+	assert_int_equal(store_ticket_get(f->st, BOT, ref, &t, NULL), 0);
+	assert_string_equal(t.team, "");
+	assert_string_equal(t.conv_id, conv);
+	assert_string_equal(t.lang, "nl");
+	assert_string_equal(t.status, "open");
+	assert_string_equal(t.name, "Jan de Vries");
+	assert_string_equal(t.contact, "06 12345678");
+	assert_int_equal(t.created_ms, MON_0800 * 1000);
+	store_ticket_release(&t);
+
+	/* After a handoff for zorg: the ticket goes to zorg; e-mail wins over phone. */
+	memset(&h, 0, sizeof(h));
+	snprintf(h.conv_id, sizeof(h.conv_id), "%s", conv);
+	snprintf(h.team, sizeof(h.team), "zorg");
+	snprintf(h.status, sizeof(h.status), "closed");
+	snprintf(h.reason, sizeof(h.reason), "after_hours");
+	snprintf(h.outcome, sizeof(h.outcome), "after_hours");
+	h.requested_ms = MON_0800 * 1000;
+	assert_int_equal(store_handoff_open(f->st, BOT, &h, NULL), 0);
+	en.lang = "en";
+	assert_int_equal(call(&en, "tickets.create", "{\"conv_id\":\"0123456789abcdef0123456789"
+			      "abcdef\",\"question\":\"Help\\nplease\",\"name\":\"Jan\",\"email\":"
+			      "\"jan@example.nl\",\"phone\":\"0612345678\"}", &out, &err), 0);
+	assert_int_equal(store_ticket_get(f->st, BOT, str(out, "reference"), &t, NULL), 0);
+	json_decref(out);
+	assert_string_equal(t.team, "zorg");
+	assert_string_equal(t.lang, "en");
+	assert_string_equal(t.contact, "jan@example.nl");
+	assert_string_equal(t.question, "Help\nplease");
+	store_ticket_release(&t);
+
+	/* Refusals. */
+	refused(&f->c, "tickets.create", "{\"question\":\"q\",\"name\":\"n\",\"phone\":\"061\"}",
+		LK_EINVAL, "invalid");
+	refused(&f->c, "tickets.create", "{\"conv_id\":\"abc\",\"question\":\"q\",\"name\":\"n\"}",
+		LK_EINVAL, "invalid"); /* no contact */
+	refused(&f->c, "tickets.create", "{\"conv_id\":\"abc\",\"name\":\"n\",\"phone\":\"06\"}",
+		LK_EINVAL, "invalid"); /* no question */
+	refused(&f->c, "tickets.create", "{\"conv_id\":\"abc\",\"question\":\"q\",\"phone\":\"06\"}",
+		LK_EINVAL, "invalid"); /* no name */
+	refused(&f->c, "tickets.create", "{\"conv_id\":\"abc\",\"question\":\"q\",\"name\":\"n\","
+		"\"email\":\"not-an-address\"}", LK_EINVAL, "invalid");
+	refused(&f->c, "tickets.create", "{\"conv_id\":\"abc\",\"question\":\"q\",\"name\":\"n\","
+		"\"email\":\"\",\"phone\":\"\"}", LK_EINVAL, "invalid");
+	refused(&f->c, "tickets.create", "{\"conv_id\":\"0123456789abcdef0123456789abcdef0\","
+		"\"question\":\"q\",\"name\":\"n\",\"phone\":\"06\"}", LK_EINVAL, "invalid");
+	refused(&f->c, "tickets.create", "{\"conv_id\":\"abc\",\"question\":\"q\\u0001\","
+		"\"name\":\"n\",\"phone\":\"06\"}", LK_EINVAL, "invalid");
+	/* 2000 bytes is the most: 1000 two-byte characters pass, 1001 do not. */
+	memset(big, 0, sizeof(big));
+	for (int i = 0; i < 1000; i++)
+		memcpy(big + 2 * i, "\xc3\xa9", 2);
+	snprintf(args, sizeof(args), "{\"conv_id\":\"abc\",\"question\":\"%s\",\"name\":\"n\","
+		 "\"phone\":\"06\"}", big);
+	assert_int_equal(call(&f->c, "tickets.create", args, NULL, &err), 0);
+	memcpy(big + 2000, "\xc3\xa9", 2);
+	snprintf(args, sizeof(args), "{\"conv_id\":\"abc\",\"question\":\"%s\",\"name\":\"n\","
+		 "\"phone\":\"06\"}", big);
+	refused(&f->c, "tickets.create", args, LK_EINVAL, "invalid");
+	memset(big, 'a', 201);
+	big[201] = '\0';
+	snprintf(args, sizeof(args), "{\"conv_id\":\"abc\",\"question\":\"q\",\"name\":\"%s\","
+		 "\"phone\":\"06\"}", big);
+	refused(&f->c, "tickets.create", args, LK_EINVAL, "invalid");
+	memset(big, '1', 257);
+	big[257] = '\0';
+	snprintf(args, sizeof(args), "{\"conv_id\":\"abc\",\"question\":\"q\",\"name\":\"n\","
+		 "\"phone\":\"%s\"}", big);
+	refused(&f->c, "tickets.create", args, LK_EINVAL, "invalid");
+	assert_true(integ_op_known("tickets.create"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1276,6 +1367,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_feedback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attachments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seed_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tickets_create, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
