@@ -310,9 +310,15 @@ char *channel_compose_text(const struct json_t *message, const char *source_labe
 		source_label = "Bron";
 	if (json_is_string(text)) {
 		const char *t = json_string_value(text);
+		const char *who = json_string_value(json_object_get(json_object_get(msg, "agent"), "name"));
 		size_t n = json_string_length(text);
 
-		buf_add(&b, t, channel_utf8_prefix(t, n, CHANNEL_OUT_INPUT_MAX));
+		/* a colleague's message says who wrote it: "Anna: ..." */
+		if (who && *who && strlen(who) < 128) {
+			buf_adds(&b, who);
+			buf_adds(&b, ": ");
+		}
+		buf_add(&b, t, channel_utf8_prefix(t, n, CHANNEL_OUT_INPUT_MAX - b.len));
 	}
 	buf_init(&line, 2048);
 	json_array_foreach(sources, i, src) {

@@ -108,7 +108,8 @@ size_t channel_split(const char *s, size_t len, size_t max_chars);
 char *channel_label(const char *s, size_t max_chars);
 
 /* The text to send for a bot message {"text","sources":[{"title","url"}],...}:
- * the text, then (after a blank line) one "<source_label>: <title> - <url>"
+ * the text (an agent's message {"agent":{"name"}} starts with "<name>: "),
+ * then (after a blank line) one "<source_label>: <title> - <url>"
  * line per source (source_label NULL: "Bron"). At most CHANNEL_OUT_INPUT_MAX
  * bytes and CHANNEL_OUT_SOURCES_MAX sources are taken. Caller frees with
  * free(); never NULL. */
