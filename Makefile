@@ -33,7 +33,9 @@ build: deps $(BUILD)/build.ninja
 
 demo: build
 	@mkdir -p var
-	@echo "Loket demo: open http://$(LISTEN)/ in your browser (Ctrl-C stops it)"
+	@./$(BUILD)/loket agent add --bot bots/gemeente-demo --db $(DEMO_DB) --username beheer \
+		--name Beheer --role admin </dev/null 2>/dev/null || true
+	@echo "Loket demo: open http://$(LISTEN)/ in your browser, colleagues http://$(LISTEN)/agent (Ctrl-C stops it)"
 	./$(BUILD)/loket serve --bot bots/gemeente-demo --listen $(LISTEN) --db $(DEMO_DB)
 
 $(ASAN_BUILD)/build.ninja:
@@ -58,6 +60,7 @@ bench: build
 	sh bench/widget/run.sh
 	sh bench/sse/run.sh
 	sh bench/webhook/run.sh
+	BUILD_DIR=$(BUILD) sh bench/handoff/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
