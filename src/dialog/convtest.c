@@ -363,7 +363,7 @@ int convtest_parse_time(const char *s, int64_t *out, struct lk_err *err)
 	if (tm.tm_mday != d) /* 31 February */
 		goto bad;
 	if (local)
-		off = dialog_amsterdam_offset((int64_t)t - 3600);
+		off = lk_amsterdam_offset((int64_t)t - 3600);
 	*out = (int64_t)t - off;
 	return 0;
 bad:

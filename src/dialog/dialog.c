@@ -14,6 +14,7 @@
 
 #include "conv/conv.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/mem.h"
 #include "dialog/flow.h"
 #include "integrations/integ.h"
@@ -135,39 +136,6 @@ size_t dialog_flow_count(const struct dialog *d)
 
 /* ------------------------------------------------------------------ */
 /* time                                                                */
-
-static int is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Unix seconds of the last Sunday of month m (3 or 10) of year y, 01:00 UTC. */
-static int64_t last_sunday_0100(int y, int m)
-{
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	struct tm tm = {0};
-	time_t t;
-
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = mdays[m - 1] + (m == 2 && is_leap(y));
-	tm.tm_hour = 1;
-	t = timegm(&tm);
-	gmtime_r(&t, &tm);
-	return (int64_t)t - (int64_t)tm.tm_wday * 86400;
-}
-
-int dialog_amsterdam_offset(int64_t now)
-{
-	time_t tt = (time_t)now;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	if (now >= last_sunday_0100(tm.tm_year + 1900, 3) &&
-	    now < last_sunday_0100(tm.tm_year + 1900, 10))
-		return 7200;
-	return 3600;
-}
 
 void dialog_today(int64_t now, int utc_offset_s, int *y, int *m, int *d)
 {
@@ -1586,7 +1554,7 @@ int dialog_handle(const struct dialog *d, struct dialog_turn *t, struct lk_err *
 	if (!d || !flow_count(d->flows))
 		return DIALOG_PASS;
 	if (!t->utc_offset_s)
-		t->utc_offset_s = dialog_amsterdam_offset(t->now);
+		t->utc_offset_s = lk_amsterdam_offset(t->now);
 	if (t->state && *t->state)
 		r.state = json_loads(t->state, 0, NULL);
 	flow_id = json_string_value(json_object_get(r.state, "flow"));

@@ -84,8 +84,4 @@ json_t *dialog_describe(const char *state);
 /* Local calendar date of `now` shifted by utc_offset_s. */
 void dialog_today(int64_t now, int utc_offset_s, int *y, int *m, int *d);
 
-/* The Europe/Amsterdam offset from UTC at `now` (3600 or 7200 s): last
- * Sunday of March 01:00 UTC to last Sunday of October 01:00 UTC is summer. */
-int dialog_amsterdam_offset(int64_t now);
-
 #endif

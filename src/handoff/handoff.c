@@ -1051,23 +1051,31 @@ out:
 	return rc;
 }
 
-/* The active handoff, which the agent must hold (supervisors may act on any
- * of their conversations). Caller releases r. */
-static int load_held(struct handoff *h, const struct store_agent *a, const char *conv_id,
-		     struct store_handoff *r, struct lk_err *err)
+/* The active handoff, which the agent must hold. Only the holder talks to
+ * the citizen; a supervisor may also transfer, release, return or close a
+ * conversation someone else holds (override). Caller releases r. */
+static int load_held_as(struct handoff *h, const struct store_agent *a, const char *conv_id,
+			int override, struct store_handoff *r, struct lk_err *err)
 {
 	int rc = load_visible(h, a, conv_id, r, err);
 
 	if (rc)
 		return rc;
 	if (!strcmp(r->status, "closed") ||
-	    (strcmp(r->agent, a->id) && !(handoff_is_supervisor(a) && !strcmp(r->status, "assigned")))) {
+	    (strcmp(r->agent, a->id) &&
+	     !(override && handoff_is_supervisor(a) && !strcmp(r->status, "assigned")))) {
 		store_handoff_release(r);
 		memset(r, 0, sizeof(*r));
 		return lk_err_setr(err, LK_EEXIST, "not_holder",
 				   "take this conversation first: it is not with you");
 	}
 	return 0;
+}
+
+static int load_held(struct handoff *h, const struct store_agent *a, const char *conv_id,
+		     struct store_handoff *r, struct lk_err *err)
+{
+	return load_held_as(h, a, conv_id, 1, r, err);
 }
 
 static int valid_text(const char *text, size_t max, struct lk_err *err)
@@ -1097,7 +1105,7 @@ int handoff_send(struct handoff *h, const struct store_agent *a, const char *con
 	*out = NULL;
 	if ((rc = valid_text(text, CONV_TEXT_MAX, err)))
 		return rc;
-	if ((rc = load_held(h, a, conv_id, &r, err)))
+	if ((rc = load_held_as(h, a, conv_id, 0, &r, err)))
 		return rc;
 	msgs = json_pack("[{s:s, s:s, s:s, s:{s:s}, s:[], s:[]}]", "role", "agent", "kind", "agent",
 			 "text", text, "agent", "name", a->name, "sources", "quick_replies");
@@ -1120,7 +1128,7 @@ int handoff_typing(struct handoff *h, const struct store_agent *a, const char *c
 	char *text;
 	int rc;
 
-	if ((rc = load_held(h, a, conv_id, &r, err)))
+	if ((rc = load_held_as(h, a, conv_id, 0, &r, err)))
 		return rc;
 	ev = json_pack("{s:s, s:s}", "role", "agent", "name", a->name);
 	text = json_dumps(ev, JSON_COMPACT);
@@ -1598,4 +1606,46 @@ void handoff_stats(struct handoff *h, struct handoff_stats *out)
 	out->closed = atomic_load(&h->closed);
 	out->agent_messages = atomic_load(&h->agent_messages);
 	out->streams = atomic_load(&h->streams);
+}
+
+void handoff_metrics(struct handoff *h, struct buf *b)
+{
+	struct handoff_stats hs;
+	struct store_handoffs l = {0};
+
+	handoff_stats(h, &hs);
+	buf_addf(b, "# HELP loket_handoffs_total Citizens passed to a person, by what happened.\n"
+		    "# TYPE loket_handoffs_total counter\n");
+	buf_addf(b, "loket_handoffs_total{event=\"queued\"} %llu\n", (unsigned long long)hs.started);
+	buf_addf(b, "loket_handoffs_total{event=\"after_hours\"} %llu\n",
+		 (unsigned long long)hs.after_hours);
+	buf_addf(b, "loket_handoffs_total{event=\"claimed\"} %llu\n", (unsigned long long)hs.claims);
+	buf_addf(b, "loket_handoffs_total{event=\"timeout\"} %llu\n", (unsigned long long)hs.timeouts);
+	buf_addf(b, "loket_handoffs_total{event=\"closed\"} %llu\n", (unsigned long long)hs.closed);
+	buf_addf(b, "# HELP loket_agent_messages_total Messages agents sent to citizens.\n"
+		    "# TYPE loket_agent_messages_total counter\nloket_agent_messages_total %llu\n",
+		 (unsigned long long)hs.agent_messages);
+	buf_addf(b, "# HELP loket_agent_streams Open agent console streams.\n"
+		    "# TYPE loket_agent_streams gauge\nloket_agent_streams %zu\n", hs.streams);
+	if (store_handoff_list(h->st, bot_of(h), NULL, NULL, NULL, LIST_MAX, &l, NULL))
+		return;
+	buf_addf(b, "# HELP loket_handoff_queue Conversations with a person now, by team and status.\n"
+		    "# TYPE loket_handoff_queue gauge\n");
+	for (size_t t = 0; t < handoff_team_count(h->cfg); t++) {
+		const char *team = handoff_team_id(h->cfg, t);
+		unsigned long long waiting = 0, assigned = 0;
+
+		for (size_t i = 0; i < l.n; i++) {
+			if (strcmp(l.v[i].team, team))
+				continue;
+			if (!strcmp(l.v[i].status, "waiting"))
+				waiting++;
+			else
+				assigned++;
+		}
+		buf_addf(b, "loket_handoff_queue{team=\"%s\",status=\"waiting\"} %llu\n", team, waiting);
+		buf_addf(b, "loket_handoff_queue{team=\"%s\",status=\"assigned\"} %llu\n", team,
+			 assigned);
+	}
+	store_handoffs_release(&l);
 }

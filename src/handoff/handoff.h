@@ -119,5 +119,9 @@ struct handoff_stats {
 	size_t streams;       /* open agent console streams */
 };
 void handoff_stats(struct handoff *h, struct handoff_stats *out);
+/* Appends the Prometheus lines: the counters above and, per team, the
+ * conversations waiting and held by an agent now. */
+struct buf;
+void handoff_metrics(struct handoff *h, struct buf *out);
 
 #endif
