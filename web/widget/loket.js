@@ -67,7 +67,17 @@
       errPending: 'De assistent schrijft nog een antwoord. Wacht even.',
       errBusy: 'Het is nu erg druk. Probeer het over een minuut opnieuw.',
       errServer: 'Er ging iets mis bij de gemeente. Probeer het later opnieuw.',
-      errStart: 'Het gesprek kon niet worden gestart. Probeer het later opnieuw.'
+      errStart: 'Het gesprek kon niet worden gestart. Probeer het later opnieuw.',
+      agentSuffix: '(medewerker)',
+      agentSomeone: 'Een medewerker',
+      agentTyping: '{name} typt…',
+      queuePosition: 'U bent nummer {n} in de wachtrij.',
+      queueWaiting: 'U wacht op een medewerker.',
+      queueMinutes: 'Wachttijd: ongeveer {n} minuten.',
+      queueMinute: 'Wachttijd: ongeveer 1 minuut.',
+      helping: '{name} helpt u nu.',
+      inputMessage: 'Uw bericht',
+      hintMessage: 'Typ uw bericht en druk op Enter.'
     },
     en: {
       launcher: 'Ask a question',
@@ -119,7 +129,17 @@
       errPending: 'The assistant is still writing an answer. Please wait a moment.',
       errBusy: 'It is very busy right now. Please try again in a minute.',
       errServer: 'Something went wrong at the municipality. Please try again later.',
-      errStart: 'The conversation could not be started. Please try again later.'
+      errStart: 'The conversation could not be started. Please try again later.',
+      agentSuffix: '(staff member)',
+      agentSomeone: 'A staff member',
+      agentTyping: '{name} is typing…',
+      queuePosition: 'You are number {n} in the queue.',
+      queueWaiting: 'You are waiting for a staff member.',
+      queueMinutes: 'Waiting time: about {n} minutes.',
+      queueMinute: 'Waiting time: about 1 minute.',
+      helping: '{name} is helping you now.',
+      inputMessage: 'Your message',
+      hintMessage: 'Type your message and press Enter.'
     }
   };
 
@@ -130,6 +150,8 @@
   const MAX_MESSAGES = 1000;              /* messages kept for the transcript */
   const STREAM_SILENCE_MS = 45000;        /* the server pings every 15 s */
   const PENDING_POLL_MS = 20000;          /* a pending answer not seen by then: read the transcript */
+  const TYPING_EVERY_MS = 3000;           /* "the citizen is typing" to a staff member at most this often */
+  const AGENT_TYPING_MS = 4000;           /* "Anna typt…" stays this long after the last event */
 
   const script = document.currentScript;
   if (!script || !script.src) return;
@@ -152,7 +174,8 @@
     id: null, token: null, lang: pageLang(), lastSeq: 0, open: false,
     busy: false, pendingSeq: 0, pendingTimer: 0,
     seen: new Set(), messages: [], labels: new Map(), drafts: new Map(), local: null,
-    stream: null, retry: 0, retryTimer: 0, silenceTimer: 0, starting: null
+    stream: null, retry: 0, retryTimer: 0, silenceTimer: 0, starting: null,
+    handoff: null, lastHandoff: null, typingSent: 0, agentTyping: 0
   };
   const el = {};
   const inline = findTarget();
@@ -167,9 +190,10 @@
     return (el.root && el.root.activeElement) || document.activeElement;
   }
 
-  function t(key) {
+  function t(key, vars) {
     const table = STRINGS[state.lang] || STRINGS.nl;
-    return table[key] !== undefined ? table[key] : STRINGS.nl[key];
+    const s = table[key] !== undefined ? table[key] : STRINGS.nl[key];
+    return vars ? s.replace(/\{(\w+)\}/g, function (all, k) { return vars[k] !== undefined ? vars[k] : all; }) : s;
   }
 
   /* ---- small DOM helpers (textContent only, never HTML) ---- */
@@ -330,6 +354,10 @@
     el.log.tabIndex = 0;
     panel.appendChild(el.log);
 
+    el.status = make('p', 'loket-status');
+    el.status.setAttribute('role', 'status');   /* always there (empty when idle), so it is announced */
+    panel.appendChild(el.status);
+
     el.typing = make('p', 'loket-typing');
     el.typing.setAttribute('role', 'status');
     panel.appendChild(el.typing);
@@ -346,6 +374,7 @@
     el.input.autocomplete = 'off';
     el.input.maxLength = 4000;
     el.input.setAttribute('aria-describedby', hintId);
+    el.input.addEventListener('input', typingToAgent);
     el.send = make('button', 'loket-send');
     el.send.type = 'submit';
     el.hint = make('p', 'loket-hint');
@@ -463,17 +492,30 @@
     return text;
   }
 
-  function sender(isUser) {
-    return make('span', 'loket-sender', (isUser ? t('userName') : t('botName')) + ':');
+  /* A staff member's name as the citizen sees it: "Anna (medewerker)". */
+  function agentName(agent) {
+    const name = agent && typeof agent === 'object' ? agent.name : agent;
+    return typeof name === 'string' && name ? name.slice(0, 100) : t('agentSomeone');
+  }
+
+  function senderName(m) {
+    if (m.role === 'user') return t('userName');
+    if (m.role === 'agent') return agentName(m.agent) + ' ' + t('agentSuffix');
+    return t('botName');
+  }
+
+  function sender(m) {
+    return make('span', 'loket-sender', senderName(m) + ':');
   }
 
   function messageElement(m, withControls) {
     const isUser = m.role === 'user';
-    const item = make('div', 'loket-msg ' + (isUser ? 'loket-msg--user' : 'loket-msg--bot') +
+    const item = make('div', 'loket-msg ' + (isUser ? 'loket-msg--user'
+      : (m.role === 'agent' ? 'loket-msg--bot loket-msg--agent' : 'loket-msg--bot')) +
       (m.kind ? ' loket-kind-' + String(m.kind).replace(/[^a-z_]/g, '') : ''));
     item.setAttribute('lang', state.lang);
     if (typeof m.seq === 'number') item.setAttribute('data-seq', String(m.seq));
-    item.appendChild(sender(isUser));
+    item.appendChild(sender(m));
     if (m.generated === true) item.appendChild(make('span', 'loket-ai-label', t('generated')));
     item.appendChild(make('p', 'loket-text', isUser ? shownUserText(m) : String(m.text || '')));
     if (!isUser && Array.isArray(m.sources) && m.sources.length) {
@@ -493,7 +535,7 @@
 
   function remember(m, shown) {
     state.messages.push({
-      seq: m.seq, role: m.role === 'user' ? 'user' : 'bot', text: shown,
+      seq: m.seq, role: m.role === 'user' ? 'user' : 'bot', who: senderName(m), text: shown,
       created_at: typeof m.created_at === 'string' ? m.created_at : new Date().toISOString(),
       sources: Array.isArray(m.sources) ? m.sources.slice(0, 10) : [], generated: m.generated === true
     });
@@ -542,6 +584,11 @@
     }
     remember(m, m.role === 'user' ? shownUserText(m) : String(m.text || ''));
     if (seq !== null) noteSeq(seq);
+    if (m.kind === 'handoff' && m.handoff && typeof m.handoff === 'object') {
+      state.lastHandoff = item;
+      setHandoff(m.handoff);
+    }
+    if (m.role === 'agent' && state.agentTyping) stopAgentTyping();
     if (m.role !== 'user') {
       configureInput(m.input && typeof m.input === 'object' ? m.input : null);
       if (state.pendingSeq && seq !== null && seq >= state.pendingSeq) finishPending();
@@ -559,7 +606,7 @@
       draft = make('div', 'loket-msg loket-msg--bot loket-msg--draft');
       draft.setAttribute('aria-hidden', 'true');
       draft.setAttribute('lang', state.lang);
-      draft.appendChild(sender(false));
+      draft.appendChild(sender({ role: 'bot' }));
       draft.appendChild(make('p', 'loket-text', ''));
       el.log.appendChild(draft);
       state.drafts.set(seq, draft);
@@ -580,6 +627,7 @@
   /* Buttons and fields belong to the latest question; they go once the user answers. */
   function clearControls() {
     el.log.querySelectorAll('.loket-replies, .loket-field').forEach(function (node) {
+      if (waitingControls(node)) return;
       if (node.contains(active())) el.input.focus();
       node.remove();
     });
@@ -602,6 +650,67 @@
       ? item.offsetTop - 8
       : item.offsetTop + item.offsetHeight - log.clientHeight + 8;
     if (top > log.scrollTop) log.scrollTo({ top: top, behavior: reduce ? 'auto' : 'smooth' });
+  }
+
+  /* ---- a person takes over: queue position, who helps, "Anna typt…" ---- */
+
+  function handoffActive() {
+    return Boolean(state.handoff && (state.handoff.status === 'waiting' || state.handoff.status === 'assigned'));
+  }
+
+  /* The status line under the log; no message is added. h: {status, position?, wait_minutes?, agent?}. */
+  function setHandoff(h) {
+    const was = handoffActive();
+    state.handoff = h && typeof h === 'object' && (h.status === 'waiting' || h.status === 'assigned') ? h : null;
+    if (was !== handoffActive()) configureInput(null);
+    let text = '';
+    if (state.handoff && state.handoff.status === 'waiting') {
+      const pos = Number(state.handoff.position);
+      const mins = Math.ceil(Number(state.handoff.wait_minutes));
+      text = pos > 0 ? t('queuePosition', { n: pos }) : t('queueWaiting');
+      if (mins > 0) text += ' ' + (mins === 1 ? t('queueMinute') : t('queueMinutes', { n: mins }));
+    } else if (state.handoff) {
+      text = t('helping', { name: agentName(state.handoff.agent) });
+    } else if (state.agentTyping) {
+      stopAgentTyping();
+    }
+    if (el.status.textContent !== text) el.status.textContent = text;
+    el.status.classList.toggle('loket-status--on', Boolean(text));
+    /* "Stop met wachten" belongs to the waiting only. */
+    if (!state.handoff || state.handoff.status !== 'waiting') {
+      el.log.querySelectorAll('.loket-kind-handoff .loket-replies').forEach(function (node) {
+        if (node.parentNode === state.lastHandoff) return;
+        if (node.contains(active())) el.input.focus();
+        node.remove();
+      });
+    }
+  }
+
+  /* While the citizen waits, the buttons of the latest handoff notice stay when they type. */
+  function waitingControls(node) {
+    return Boolean(state.handoff && state.handoff.status === 'waiting' && state.lastHandoff &&
+      node.parentNode === state.lastHandoff);
+  }
+
+  function agentTyping(name) {
+    if (state.pendingSeq) return;
+    clearTimeout(state.agentTyping);
+    setTyping(t('agentTyping', { name: agentName(name || (state.handoff && state.handoff.agent)) }));
+    state.agentTyping = setTimeout(stopAgentTyping, AGENT_TYPING_MS);
+  }
+
+  function stopAgentTyping() {
+    clearTimeout(state.agentTyping);
+    state.agentTyping = 0;
+    if (!state.pendingSeq) setTyping('');
+  }
+
+  /* Tells the staff member that the citizen is typing (at most every 3 s; errors do not matter). */
+  function typingToAgent() {
+    const now = Date.now();
+    if (!state.id || !handoffActive() || !el.input.value || now - state.typingSent < TYPING_EVERY_MS) return;
+    state.typingSent = now;
+    api('POST', convUrl('/typing'), {}).catch(function () { /* offline: nothing to tell */ });
   }
 
   /* ---- flow questions: a field that fits the question ---- */
@@ -716,8 +825,9 @@
     } else if (type === 'postcode') {
       i.autocomplete = 'postal-code';
     }
-    el.inputLabel.textContent = label;
-    el.hint.textContent = input ? t('hintAnswer') : t('hint');
+    const person = !input && handoffActive();
+    el.inputLabel.textContent = person ? t('inputMessage') : label;
+    el.hint.textContent = input ? t('hintAnswer') : (person ? t('hintMessage') : t('hint'));
   }
 
   async function uploadPhoto(control) {
@@ -820,6 +930,7 @@
         applyLanguage();
         clearLog();
         renderAll(result.body.messages);
+        if ('handoff' in result.body) setHandoff(result.body.handoff);
         save();
         openStream();
         return true;
@@ -866,6 +977,7 @@
     state.token = null;
     finishPending();
     clearLog();
+    setHandoff(null);
     save();
   }
 
@@ -924,18 +1036,19 @@
     clearControls();
     const item = messageElement({ role: 'user', text: shown }, false);
     el.log.appendChild(item);
-    const entry = { role: 'user', text: shown, created_at: new Date().toISOString(), sources: [] };
+    const entry = { role: 'user', who: t('userName'), text: shown, created_at: new Date().toISOString(), sources: [] };
     state.messages.push(entry);
     state.local = { el: item, entry: entry, after: state.lastSeq };
     const id = state.id;
     scrollToEnd(item);
     setBusy(true);
-    setTyping(t('typing'));
+    if (!handoffActive()) setTyping(t('typing'));
     let pending = false;
     try {
       const result = await api('POST', convUrl('/messages'), Object.assign({ stream: true }, body));
       const out = result.body || {};
       if (state.id !== id) return;   /* started over meanwhile */
+      if (out.state && typeof out.state === 'object' && 'handoff' in out.state) setHandoff(out.state.handoff);
       if (result.status === 200 && Array.isArray(out.messages)) {
         const seqs = out.messages.map(function (m) { return m && m.seq; })
           .filter(function (s) { return typeof s === 'number'; });
@@ -966,7 +1079,7 @@
       scheduleReconnect(true);
     } finally {
       if (!pending) {
-        setTyping('');
+        if (!state.agentTyping) setTyping('');
         setBusy(false);
       }
     }
@@ -1018,7 +1131,7 @@
   function downloadTranscript() {
     const lines = [t('transcriptTitle'), t('transcriptSaved') + ' ' + stamp(new Date().toISOString()), ''];
     state.messages.forEach(function (m) {
-      lines.push('[' + stamp(m.created_at) + '] ' + (m.role === 'user' ? t('userName') : t('botName')) +
+      lines.push('[' + stamp(m.created_at) + '] ' + (m.who || (m.role === 'user' ? t('userName') : t('botName'))) +
         (m.generated ? ' (' + t('generated') + ')' : '') + ':');
       String(m.text || '').split('\n').forEach(function (line) { lines.push('  ' + line); });
       m.sources.forEach(function (s) {
@@ -1083,6 +1196,10 @@
       render(value, true);
     } else if (type === 'token') {
       draftToken(value.seq, value.text);
+    } else if (type === 'typing') {
+      if (value.role === 'agent') agentTyping(value.name);
+    } else if (type === 'handoff') {
+      setHandoff(Object.assign({}, state.handoff || {}, value));
     }
   }
 
