@@ -1,6 +1,7 @@
 #!/bin/sh
-# run.sh - runs the browser tests: the chat page (chat.test.mjs) and the embeddable widget
-# (widget.test.mjs, with axe-core for WCAG 2.1 AA).
+# run.sh - runs the browser tests: the chat page (chat.test.mjs), the embeddable widget
+# (widget.test.mjs) and a whole handoff with the agent console (handoff.test.mjs), with axe-core
+# for WCAG 2.1 AA.
 # Needs node >= 18 and Debian's chromium at /usr/bin/chromium (apt-get install -y chromium).
 # Usage: tests/browser/run.sh   (LOKET_BIN=path/to/loket, default build/loket)
 set -eu
