@@ -1310,7 +1310,7 @@ int handoff_tickets(struct handoff *h, const struct store_agent *a, const char *
 		    json_t **out, struct lk_err *err)
 {
 	struct store_tickets l = {0};
-	json_t *list;
+	json_t *list, *names;
 	int rc;
 
 	*out = NULL;
@@ -1320,6 +1320,7 @@ int handoff_tickets(struct handoff *h, const struct store_agent *a, const char *
 	if (rc)
 		return rc;
 	list = json_array();
+	names = agent_names(h);
 	for (size_t i = 0; i < l.n; i++) {
 		const struct store_ticket *t = &l.v[i];
 		char created[32], done[32];
@@ -1337,7 +1338,11 @@ int handoff_tickets(struct handoff *h, const struct store_agent *a, const char *
 					"contact", t->contact ? t->contact : "", "status", t->status,
 					"created_at", created, "done_at", t->done_ms ? done : NULL,
 					"done_by", *t->done_by ? t->done_by : NULL));
+		json_object_set(json_array_get(list, i), "done_by_name",
+				*t->done_by && json_object_get(names, t->done_by)
+					? json_object_get(names, t->done_by) : json_null());
 	}
+	json_decref(names);
 	store_tickets_release(&l);
 	*out = json_pack("{s:o}", "tickets", list);
 	return 0;

@@ -13,7 +13,6 @@
 #include "handoff/handoff.h"
 #include "handoff/handoff_config.h"
 
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -534,137 +533,65 @@ out:
 
 /* --- event streams --- */
 
-#define AGENT_KEYS_MAX 65
-
-/* The console's stream: the queue events of every team the agent sees. */
-struct agent_source {
+/* An agent's console stream keeps them online until it ends. */
+struct online {
 	struct handoff *h;
 	char agent_id[STORE_AGENT_ID_MAX];
-	struct conv_sub *subs[AGENT_KEYS_MAX];
-	size_t n, next;
-	_Atomic(struct http_stream *) stream;
 };
 
-static void agent_source_notify(void *ud)
+static void console_closed(void *arg)
 {
-	struct agent_source *src = ud;
-	struct http_stream *s = atomic_load(&src->stream);
+	struct online *o = arg;
 
-	if (s)
-		http_stream_wake(s);
+	handoff_agent_stream_close(o->h, o->agent_id);
+	free(o);
 }
 
-static void agent_source_attach(void *ud, struct http_stream *s)
-{
-	struct agent_source *src = ud;
-
-	atomic_store(&src->stream, s);
-}
-
-static long agent_source_read(void *ud, char *buf, size_t max)
-{
-	struct agent_source *src = ud;
-
-	for (size_t k = 0; k < src->n; k++) {
-		size_t i = (src->next + k) % src->n;
-		long n = conv_sub_read(src->subs[i], buf, max);
-
-		if (n != 0) {
-			src->next = (i + 1) % src->n;
-			return n;
-		}
-	}
-	return 0;
-}
-
-static void agent_source_close(void *ud)
-{
-	struct agent_source *src = ud;
-
-	for (size_t i = 0; i < src->n; i++)
-		conv_sub_close(src->subs[i]);
-	handoff_agent_stream_close(src->h, src->agent_id);
-	free(src);
-}
-
+/* The console's stream: the queue events of every team the agent sees. */
 static void agent_events(void *vctx, const struct http_request *req, struct http_response *res)
 {
 	struct api_ctx *ctx = vctx;
 	struct agent_session_info s;
-	struct agent_source *src;
-	char keys[AGENT_KEYS_MAX][48];
+	struct online *o;
+	struct http_subs *src;
+	char keys[HTTP_SUBS_MAX][48];
 	size_t n;
 
 	if (session(ctx, req, res, 0, &s))
 		return;
-	n = handoff_event_keys(ctx->handoff, &s.agent, keys, AGENT_KEYS_MAX);
+	n = handoff_event_keys(ctx->handoff, &s.agent, keys, HTTP_SUBS_MAX);
 	if (!n) {
 		store_agent_release(&s.agent);
 		http_error(res, 403, "forbidden", "this account is in no team");
 		return;
 	}
-	src = xcalloc(1, sizeof(*src));
-	src->h = ctx->handoff;
-	snprintf(src->agent_id, sizeof(src->agent_id), "%s", s.agent.id);
+	o = xcalloc(1, sizeof(*o));
+	o->h = ctx->handoff;
+	snprintf(o->agent_id, sizeof(o->agent_id), "%s", s.agent.id);
+	src = http_subs_new(console_closed, o);
 	for (size_t i = 0; i < n; i++) {
-		src->subs[i] = conv_events_subscribe(conv_engine_events(ctx->engine), keys[i],
-						     agent_source_notify, src);
-		conv_sub_replay_done(src->subs[i]);
+		struct conv_sub *sub = conv_events_subscribe(conv_engine_events(ctx->engine), keys[i],
+							     http_subs_notify, src);
+
+		conv_sub_replay_done(sub);
+		http_subs_add(src, sub);
 	}
-	src->n = n;
 	handoff_agent_stream_open(ctx->handoff, s.agent.id);
 	store_agent_release(&s.agent);
-	res->status = 200;
-	res->stream = (struct http_stream_source){agent_source_attach, agent_source_read,
-						  agent_source_close, src};
+	http_subs_respond(src, res);
 }
 
-/* One conversation, for the agent who opened it. */
-struct conv_source {
-	struct conv_sub *sub;
-	_Atomic(struct http_stream *) stream;
-};
-
-static void conv_source_notify(void *ud)
-{
-	struct conv_source *src = ud;
-	struct http_stream *s = atomic_load(&src->stream);
-
-	if (s)
-		http_stream_wake(s);
-}
-
-static void conv_source_attach(void *ud, struct http_stream *s)
-{
-	struct conv_source *src = ud;
-
-	atomic_store(&src->stream, s);
-}
-
-static long conv_source_read(void *ud, char *buf, size_t max)
-{
-	struct conv_source *src = ud;
-
-	return conv_sub_read(src->sub, buf, max);
-}
-
-static void conv_source_close(void *ud)
-{
-	struct conv_source *src = ud;
-
-	conv_sub_close(src->sub);
-	free(src);
-}
-
+/* One conversation, for an agent who may see it. */
 static void agent_conversation_events(void *vctx, const struct http_request *req,
 				      struct http_response *res)
 {
 	struct api_ctx *ctx = vctx;
 	struct agent_session_info s;
-	struct conv_source *src;
+	struct http_subs *src;
+	struct conv_sub *sub;
 	struct lk_err err = {0};
 	const char *last = req->last_event_id ? req->last_event_id : req->query(req, "after");
-	int64_t after = -1;
+	int64_t after = http_parse_seq(last);
 	int rc;
 
 	if (session(ctx, req, res, 0, &s))
@@ -675,26 +602,19 @@ static void agent_conversation_events(void *vctx, const struct http_request *req
 		http_error_from(res, &err);
 		return;
 	}
-	if (last) {
-		char *end;
-		long long v = strtoll(last, &end, 10);
-
-		if (*last < '0' || *last > '9' || *end || strlen(last) > 18) {
-			http_error(res, 400, "invalid_request", "Last-Event-ID must be a number");
-			return;
-		}
-		after = (int64_t)v;
+	if (last && after < 0) {
+		http_error(res, 400, "invalid_request", "Last-Event-ID must be a number");
+		return;
 	}
-	src = xcalloc(1, sizeof(*src));
-	if (conv_subscribe_trusted(ctx->engine, req->params[0], after, conv_source_notify, src,
-				   &src->sub, &err)) {
-		free(src);
+	src = http_subs_new(NULL, NULL);
+	if (conv_subscribe_trusted(ctx->engine, req->params[0], after, http_subs_notify, src, &sub,
+				   &err)) {
+		http_subs_free(src);
 		http_error_from(res, &err);
 		return;
 	}
-	res->status = 200;
-	res->stream = (struct http_stream_source){conv_source_attach, conv_source_read,
-						  conv_source_close, src};
+	http_subs_add(src, sub);
+	http_subs_respond(src, res);
 }
 
 /* --- the citizen's side --- */

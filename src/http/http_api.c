@@ -8,6 +8,7 @@
 #include "channels/channels.h"
 #include "core/buf.h"
 #include "core/mem.h"
+#include "handoff/handoff.h"
 #include "http/http_agent.h"
 #include "http/web_assets.h"
 #include "integrations/integ.h"
@@ -240,46 +241,94 @@ static void telegram_webhook(void *vctx, const struct http_request *req, struct 
 	channel_reply(&r, res);
 }
 
-/* --- the event stream: a conversation subscriber as an HTTP stream source --- */
+/* --- event streams: conversation subscriptions as an HTTP stream source --- */
 
-struct event_source {
-	struct conv_sub *sub;
+struct http_subs {
+	struct conv_sub *subs[HTTP_SUBS_MAX];
+	size_t n, next;
 	_Atomic(struct http_stream *) stream;
+	void (*closed)(void *arg);
+	void *arg;
 };
 
-static void source_notify(void *ud)
+struct http_subs *http_subs_new(void (*closed)(void *arg), void *arg)
 {
-	struct event_source *src = ud;
+	struct http_subs *s = xcalloc(1, sizeof(*s));
+
+	atomic_init(&s->stream, NULL);
+	s->closed = closed;
+	s->arg = arg;
+	return s;
+}
+
+void http_subs_notify(void *ud)
+{
+	struct http_subs *src = ud;
 	struct http_stream *s = atomic_load(&src->stream);
 
 	if (s)
 		http_stream_wake(s);
 }
 
-static void source_attach(void *ud, struct http_stream *s)
+void http_subs_add(struct http_subs *s, struct conv_sub *sub)
 {
-	struct event_source *src = ud;
-
-	atomic_store(&src->stream, s);
+	if (s->n < HTTP_SUBS_MAX)
+		s->subs[s->n++] = sub;
+	else
+		conv_sub_close(sub);
 }
 
-static long source_read(void *ud, char *buf, size_t max)
+static void subs_attach(void *ud, struct http_stream *st)
 {
-	struct event_source *src = ud;
+	struct http_subs *s = ud;
 
-	return conv_sub_read(src->sub, buf, max);
+	atomic_store(&s->stream, st);
 }
 
-static void source_close(void *ud)
+/* Takes from each subscription in turn, so no team starves another. */
+static long subs_read(void *ud, char *buf, size_t max)
 {
-	struct event_source *src = ud;
+	struct http_subs *s = ud;
 
-	conv_sub_close(src->sub);
-	free(src);
+	for (size_t k = 0; k < s->n; k++) {
+		size_t i = (s->next + k) % s->n;
+		long n = conv_sub_read(s->subs[i], buf, max);
+
+		if (n != 0) {
+			s->next = (i + 1) % s->n;
+			return n;
+		}
+	}
+	return 0;
 }
 
-/* "17" -> 17; anything else -> -1. */
-static int64_t parse_seq(const char *s)
+void http_subs_free(struct http_subs *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		conv_sub_close(s->subs[i]);
+	free(s);
+}
+
+static void subs_close(void *ud)
+{
+	struct http_subs *s = ud;
+	void (*closed)(void *arg) = s->closed;
+	void *arg = s->arg;
+
+	http_subs_free(s);
+	if (closed)
+		closed(arg);
+}
+
+void http_subs_respond(struct http_subs *s, struct http_response *res)
+{
+	res->status = 200;
+	res->stream = (struct http_stream_source){subs_attach, subs_read, subs_close, s};
+}
+
+int64_t http_parse_seq(const char *s)
 {
 	char *end;
 	long long v;
@@ -294,24 +343,24 @@ static void conversation_events(void *vctx, const struct http_request *req,
 				struct http_response *res)
 {
 	struct api_ctx *ctx = vctx;
-	struct event_source *src = xcalloc(1, sizeof(*src));
+	struct http_subs *src = http_subs_new(NULL, NULL);
 	const char *token = req->bearer ? req->bearer : req->query(req, "token");
-	int64_t after = parse_seq(req->last_event_id);
+	int64_t after = http_parse_seq(req->last_event_id);
+	struct conv_sub *sub;
 	struct lk_err err = {0};
 
 	if (after < 0)
-		after = parse_seq(req->query(req, "after"));
-	atomic_init(&src->stream, NULL);
+		after = http_parse_seq(req->query(req, "after"));
 	if (token && strlen(token) > 256)
 		token = NULL;
-	if (conv_subscribe(ctx->engine, req->params[0], token, after, source_notify, src, &src->sub,
+	if (conv_subscribe(ctx->engine, req->params[0], token, after, http_subs_notify, src, &sub,
 			   &err)) {
-		free(src);
+		http_subs_free(src);
 		http_error_from(res, &err);
 		return;
 	}
-	res->status = 200;
-	res->stream = (struct http_stream_source){source_attach, source_read, source_close, src};
+	http_subs_add(src, sub);
+	http_subs_respond(src, res);
 }
 
 /* --- metrics (Prometheus text format) --- */
@@ -376,6 +425,8 @@ static void metrics(void *vctx, const struct http_request *req, struct http_resp
 	buf_addf(&b, "loket_event_streams %zu\n", cs.subscribers);
 	if (ctx->chat || ctx->embed)
 		metric(&b, "loket_llm_calls_total", "counter", "Calls to the model servers, by outcome.");
+	if (ctx->handoff)
+		handoff_metrics(ctx->handoff, &b);
 	if (ctx->channels) {
 		static const char *const names[2] = {"whatsapp", "telegram"};
 		static const char *const st[5] = {"sent", "delivered", "read", "failed", "other"};

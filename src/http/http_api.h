@@ -28,6 +28,23 @@ struct api_ctx {
 /* Ends with a zeroed row. */
 extern const struct http_route api_routes[];
 
+/* --- event streams over conversation subscriptions (conv_events.h) ---
+ * Make one with http_subs_new(), subscribe with (http_subs_notify, it) as
+ * callback and ud, add each subscription, then http_subs_respond() hands it
+ * to the connection, which closes the subscriptions when it ends and then
+ * calls closed(arg) (may be NULL). Before responding, http_subs_free()
+ * undoes it (without calling closed). */
+#define HTTP_SUBS_MAX 65
+struct http_subs;
+struct conv_sub;
+struct http_subs *http_subs_new(void (*closed)(void *arg), void *arg);
+void http_subs_notify(void *ud);
+void http_subs_add(struct http_subs *s, struct conv_sub *sub);
+void http_subs_respond(struct http_subs *s, struct http_response *res);
+void http_subs_free(struct http_subs *s);
+/* "17" -> 17; anything else (also NULL) -> -1: a Last-Event-ID or ?after=. */
+int64_t http_parse_seq(const char *s);
+
 /* api_routes and the agent console's routes (http_agent.h) in one table
  * for http_server_start(). Built on the first call: call it once before
  * starting threads. */
