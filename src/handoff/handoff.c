@@ -76,14 +76,22 @@ static const char *teams_filter(const struct store_agent *a)
 	return handoff_is_supervisor(a) ? NULL : (a->teams ? a->teams : "[]");
 }
 
-static int agent_has_team(const struct store_agent *a, const char *team)
+/* The team's name; its id for a team no longer in bot.yaml (a handoff
+ * queued before the configuration changed). */
+static const char *team_name(const struct handoff *h, const char *team, const char *lang)
+{
+	const char *name = handoff_team_name(h->cfg, team, lang);
+
+	return name ? name : team;
+}
+
+/* Whether the account lists the team (supervisors see every team). */
+static int lists_team(const struct store_agent *a, const char *team)
 {
 	json_t *arr, *v;
 	size_t i;
 	int found = 0;
 
-	if (handoff_is_supervisor(a))
-		return 1;
 	arr = a->teams ? json_loads(a->teams, 0, NULL) : NULL;
 	json_array_foreach(arr, i, v) {
 		if (json_is_string(v) && !strcmp(json_string_value(v), team))
@@ -91,6 +99,11 @@ static int agent_has_team(const struct store_agent *a, const char *team)
 	}
 	json_decref(arr);
 	return found;
+}
+
+static int agent_has_team(const struct store_agent *a, const char *team)
+{
+	return handoff_is_supervisor(a) || lists_team(a, team);
 }
 
 static void mark_dirty(struct handoff *h, const char *team)
@@ -252,7 +265,7 @@ static json_t *citizen_state(struct handoff *h, const struct store_handoff *r, c
 			     int64_t pos, const char *agent_name)
 {
 	json_t *s = json_pack("{s:s, s:s, s:s}", "status", r->status, "team", r->team, "team_name",
-			      handoff_team_name(h->cfg, r->team, lang));
+			      team_name(h, r->team, lang));
 
 	if (!strcmp(r->status, "waiting") && pos > 0) {
 		json_object_set_new(s, "position", json_integer(pos));
@@ -277,7 +290,7 @@ static json_t *queued_notice(struct handoff *h, const struct store_handoff *r, c
 {
 	int64_t pos = position_of(h, r->conv_id);
 	char p[24], m[24];
-	const char *vars[] = {"team", handoff_team_name(h->cfg, r->team, lang), "position", p,
+	const char *vars[] = {"team", team_name(h, r->team, lang), "position", p,
 			      "minutes", m, NULL};
 	json_t *msg;
 
@@ -397,12 +410,12 @@ static int start(struct handoff *h, struct conv_handoff_turn *t, const char *rea
 		buf_init(&when, 1024);
 		format_next_open(h, c->lang, handoff_team_next_open(h->cfg, team, lk_now()), &when);
 		{
-			const char *vars[] = {"team", handoff_team_name(h->cfg, team, c->lang),
+			const char *vars[] = {"team", team_name(h, team, c->lang),
 					      "next_open", when.ptr, NULL};
 
 			msg = notice(h, c->lang, "handoff_closed_hours", vars,
 				     json_pack("{s:s, s:s, s:s, s:b}", "status", "closed", "team", team,
-					       "team_name", handoff_team_name(h->cfg, team, c->lang),
+					       "team_name", team_name(h, team, c->lang),
 					       "after_hours", 1));
 		}
 		buf_release(&when);
@@ -717,7 +730,7 @@ static json_t *handoff_json(struct handoff *h, const struct store_handoff *r, in
 
 	iso_ms(r->requested_ms, when);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "conv_id", r->conv_id, "team", r->team,
-		      "team_name", handoff_team_name(h->cfg, r->team, bot_default_lang(h->bot)),
+		      "team_name", team_name(h, r->team, bot_default_lang(h->bot)),
 		      "status", r->status, "reason", r->reason, "requested_at", when, "waited_s",
 		      (json_int_t)((now - r->requested_ms) / 1000));
 	json_object_set_new(o, "agent_id", *r->agent ? json_string(r->agent) : json_null());
@@ -763,7 +776,7 @@ json_t *handoff_overview(struct handoff *h, const struct store_agent *a)
 				assigned++;
 		}
 		json_array_append_new(teams, json_pack("{s:s, s:s, s:b, s:I, s:I}", "id", team, "name",
-						       handoff_team_name(h->cfg, team,
+						       team_name(h, team,
 									 bot_default_lang(h->bot)),
 						       "open", handoff_team_open(h->cfg, team, lk_now()),
 						       "waiting", waiting, "assigned", assigned));
@@ -881,7 +894,7 @@ static void tell_assigned(struct handoff *h, const struct store_handoff *r, cons
 {
 	struct store_conv c;
 	const char *lang = conv_lang(h, r->conv_id, &c);
-	const char *vars[] = {"agent", agent_name, "team", handoff_team_name(h->cfg, r->team, lang),
+	const char *vars[] = {"agent", agent_name, "team", team_name(h, r->team, lang),
 			      NULL};
 
 	tell_citizen(h, r->conv_id,
@@ -960,7 +973,7 @@ static char *summary_draft(struct handoff *h, const struct store_handoff *r,
 		if (!strcmp(reasons[i].reason, r->reason))
 			why = reasons[i].nl;
 	buf_init(&b, 4096);
-	buf_addf(&b, "Team %s. Reden: %s.", handoff_team_name(h->cfg, r->team, "nl"), why);
+	buf_addf(&b, "Team %s. Reden: %s.", team_name(h, r->team, "nl"), why);
 	if (!store_turns_list(h->st, r->conv_id, &turns, NULL)) {
 		for (size_t i = 0; i < turns.n; i++) {
 			const struct store_turn *t = &turns.v[i];
@@ -1213,9 +1226,11 @@ static int finish(struct handoff *h, const struct store_agent *a, const char *co
 
 	if ((rc = load_held(h, a, conv_id, &r, err)))
 		return rc;
-	if (summary && *summary && (rc = valid_text(summary, 4000, err)))
+	if (summary && summary[strspn(summary, " \t\r\n")] == '\0')
+		summary = NULL; /* blank: the service writes one */
+	if (summary && (rc = valid_text(summary, 4000, err)))
 		goto out;
-	if (!summary || !*summary)
+	if (!summary)
 		summary = draft = summary_draft(h, &r, a->name);
 	rc = store_handoff_close(h->st, bot_of(h), conv_id, handoff_is_supervisor(a) ? NULL : a->id,
 				 outcome, summary, now_ms(), NULL, err);
@@ -1330,7 +1345,7 @@ int handoff_tickets(struct handoff *h, const struct store_agent *a, const char *
 		json_array_append_new(
 			list, json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}",
 					"ref", t->ref, "team", t->team, "team_name",
-					*t->team ? handoff_team_name(h->cfg, t->team,
+					*t->team ? team_name(h, t->team,
 								     bot_default_lang(h->bot))
 						 : NULL,
 					"conv_id", t->conv_id, "lang", t->lang, "question",
@@ -1441,7 +1456,7 @@ static void count_online(struct handoff *h, int64_t now)
 		if (l.v[i].disabled || l.v[i].last_seen_ms < cutoff)
 			continue;
 		for (size_t t = 0; t < handoff_team_count(h->cfg) && t < HANDOFF_TEAMS_MAX; t++)
-			if (agent_has_team(&l.v[i], handoff_team_id(h->cfg, t)))
+			if (lists_team(&l.v[i], handoff_team_id(h->cfg, t)))
 				counts[t]++;
 	}
 	store_agents_release(&l);
