@@ -1490,6 +1490,45 @@ static void requeue_stale(struct handoff *h, int64_t now)
 	store_handoffs_release(&l);
 }
 
+/* Consoles hear of questions left after hours (made by the flow's
+ * tickets.create, on any instance) within a second or two. */
+static void announce_tickets(struct handoff *h, int64_t *since_ms)
+{
+	struct store_tickets l = {0};
+	int64_t newest = *since_ms;
+
+	if (store_ticket_since(h->st, bot_of(h), *since_ms, 1000, &l, NULL))
+		return;
+	for (size_t i = 0; i < l.n; i++) {
+		const struct store_ticket *t = &l.v[i];
+		json_t *ev;
+		char *text, key[48];
+
+		if (t->created_ms <= *since_ms)
+			continue;
+		if (t->created_ms > newest)
+			newest = t->created_ms;
+		ev = json_pack("{s:s, s:s}", "ref", t->ref, "team", t->team);
+		text = json_dumps(ev, JSON_COMPACT);
+		json_decref(ev);
+		if (!text)
+			continue;
+		if (*t->team) {
+			snprintf(key, sizeof(key), "q:%s", t->team);
+			conv_events_publish(conv_engine_events(h->engine), key, "ticket", 0, text);
+		} else {
+			for (size_t k = 0; k < handoff_team_count(h->cfg); k++) {
+				snprintf(key, sizeof(key), "q:%s", handoff_team_id(h->cfg, k));
+				conv_events_publish(conv_engine_events(h->engine), key, "ticket", 0, text);
+			}
+		}
+		conv_events_publish(conv_engine_events(h->engine), "q:*", "ticket", 0, text);
+		free(text);
+	}
+	*since_ms = newest;
+	store_tickets_release(&l);
+}
+
 /* Waiting citizens of teams whose queue moved learn their new place. */
 static void publish_places(struct handoff *h)
 {
@@ -1531,6 +1570,8 @@ static void *background(void *arg)
 	int64_t timeout_ms = (int64_t)handoff_agent_timeout_s(h->cfg) * 1000;
 	int64_t seen_every = timeout_ms / 3 < 1000 ? 500 : timeout_ms / 3;
 	int64_t last_seen = 0, last_count = 0, last_prune = 0;
+	/* tickets carry whole seconds (the flows' clock): from the start of this one */
+	int64_t tickets_since = now_ms() / 1000 * 1000 - 1;
 
 	pthread_mutex_lock(&h->mu);
 	while (!h->stopping) {
@@ -1558,6 +1599,7 @@ static void *background(void *arg)
 		}
 		requeue_stale(h, now);
 		publish_places(h);
+		announce_tickets(h, &tickets_since);
 		if (now - last_prune >= PRUNE_EVERY_MS) {
 			store_session_prune(h->st, bot_of(h), now, NULL);
 			last_prune = now;

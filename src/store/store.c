@@ -836,6 +836,20 @@ int store_ticket_add(struct store *st, const char *bot, const struct store_ticke
 	return st->ops->handoff->ticket_add(st->impl, bot, t, err);
 }
 
+int store_ticket_since(struct store *st, const char *bot, int64_t after_ms, size_t limit,
+		       struct store_tickets *out, struct lk_err *err)
+{
+	out->v = NULL;
+	out->n = 0;
+	NEED(word_ok(bot, 64), "bot");
+	if (limit > STORE_TICKET_LIST_MAX)
+		limit = STORE_TICKET_LIST_MAX;
+	if (!limit)
+		return 0;
+	STORE_NEED_HANDOFF(st);
+	return st->ops->handoff->ticket_since(st->impl, bot, after_ms, limit, out, err);
+}
+
 int store_ticket_list(struct store *st, const char *bot, const char *teams, const char *status,
 		      size_t limit, struct store_tickets *out, struct lk_err *err)
 {

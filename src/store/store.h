@@ -515,6 +515,10 @@ int store_ticket_add(struct store *st, const char *bot, const struct store_ticke
  * store_tickets_release(). */
 int store_ticket_list(struct store *st, const char *bot, const char *teams, const char *status,
 		      size_t limit, struct store_tickets *out, struct lk_err *err);
+/* Tickets created after after_ms in any status, oldest first, limit <= 1000
+ * (so new ones can be announced). Caller releases with store_tickets_release(). */
+int store_ticket_since(struct store *st, const char *bot, int64_t after_ms, size_t limit,
+		       struct store_tickets *out, struct lk_err *err);
 /* LK_ENOTFOUND. Caller releases with store_ticket_release(). */
 int store_ticket_get(struct store *st, const char *bot, const char *ref, struct store_ticket *out,
 		     struct lk_err *err);

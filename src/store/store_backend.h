@@ -141,6 +141,8 @@ struct store_handoff_ops {
 			  struct lk_err *err);
 	int (*ticket_list)(void *impl, const char *bot, const char *teams, const char *status,
 			   size_t limit, struct store_tickets *out, struct lk_err *err);
+	int (*ticket_since)(void *impl, const char *bot, int64_t after_ms, size_t limit,
+			    struct store_tickets *out, struct lk_err *err);
 	int (*ticket_get)(void *impl, const char *bot, const char *ref, struct store_ticket *out,
 			  struct lk_err *err);
 	int (*ticket_done)(void *impl, const char *bot, const char *ref, const char *agent,

@@ -970,6 +970,38 @@ out:
 	return rc;
 }
 
+static int sqlite_ticket_since(void *impl, const char *bot, int64_t after_ms, size_t limit,
+			       struct store_tickets *out, struct lk_err *err)
+{
+	struct sqlite_store *s = impl;
+	struct conn *c = sq_conn_get(s);
+	sqlite3_stmt *st = NULL;
+	size_t alloc = 0;
+	int rc;
+
+	rc = sq_prepare(c, "SELECT " TICKET_COLUMNS " FROM tickets WHERE bot = ?1 AND created_ms > ?2"
+			" ORDER BY created_ms, ref LIMIT ?3", &st, err);
+	if (rc)
+		goto out;
+	sq_bind_text(st, 1, bot);
+	sqlite3_bind_int64(st, 2, after_ms);
+	sqlite3_bind_int64(st, 3, (int64_t)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
+		}
+		ticket_from_row(st, &out->v[out->n++]);
+	}
+	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, sq_conn_db(c), "list new tickets");
+	if (rc)
+		store_tickets_release(out);
+out:
+	sqlite3_finalize(st);
+	sq_conn_put(s, c);
+	return rc;
+}
+
 static int sqlite_ticket_get(void *impl, const char *bot, const char *ref,
 			     struct store_ticket *out, struct lk_err *err)
 {
@@ -1124,6 +1156,7 @@ const struct store_handoff_ops store_sqlite_handoff_ops = {
 	.audit_list = sqlite_audit_list,
 	.ticket_add = sqlite_ticket_add,
 	.ticket_list = sqlite_ticket_list,
+	.ticket_since = sqlite_ticket_since,
 	.ticket_get = sqlite_ticket_get,
 	.ticket_done = sqlite_ticket_done,
 	.link_by_conv = sqlite_link_by_conv,
