@@ -26,6 +26,7 @@
 #include "store/store.h"
 
 #include <jansson.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <stdio.h>
@@ -261,6 +262,10 @@ static int cmd_serve(struct opts *o)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Large blocks (argon2's 19 MiB per login) go back to the system when
+	 * freed; glibc would otherwise raise its mmap threshold after the first
+	 * one and keep up to one such block per thread arena. */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	if (runtime_open(&rt, o, "sqlite:loket.db", 1, 0, &err))
 		return fail(&err);
 	if (channels_new(&rt.channels, rt.bot, rt.st, rt.engine, &err) ||
