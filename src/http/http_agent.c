@@ -150,7 +150,14 @@ static void agent_me(void *vctx, const struct http_request *req, struct http_res
 	res->json = o;
 }
 
-static void agent_queue(void *vctx, const struct http_request *req, struct http_response *res)
+/* One agent action: the session (and its CSRF token when the action
+ * changes something), then fn with the agent, then fn's result as the
+ * answer. fn reports bad input as LK_EINVAL with a reason (400). */
+typedef int (*action_fn)(struct api_ctx *ctx, const struct http_request *req,
+			 const struct store_agent *a, json_t **out, struct lk_err *err);
+
+static void act(void *vctx, const struct http_request *req, struct http_response *res,
+		int changes, int status, action_fn fn)
 {
 	struct api_ctx *ctx = vctx;
 	struct agent_session_info s;
@@ -158,235 +165,145 @@ static void agent_queue(void *vctx, const struct http_request *req, struct http_
 	json_t *out = NULL;
 	int rc;
 
-	if (session(ctx, req, res, 0, &s))
+	if (session(ctx, req, res, changes, &s))
 		return;
-	rc = handoff_queue(ctx->handoff, &s.agent, &out, &err);
+	rc = fn(ctx, req, &s.agent, &out, &err);
 	store_agent_release(&s.agent);
-	reply(res, rc, &err, 200, out);
-}
-
-static void agent_claim(void *vctx, const struct http_request *req, struct http_response *res)
-{
-	struct api_ctx *ctx = vctx;
-	struct agent_session_info s;
-	struct lk_err err = {0};
-	json_t *id = json_object_get(req->json, "conv_id"), *out = NULL;
-	int rc;
-
-	if (session(ctx, req, res, 1, &s))
-		return;
-	if (id && !json_is_null(id) && !json_is_string(id)) {
-		store_agent_release(&s.agent);
-		http_error(res, 400, "invalid_request", "conv_id must be text");
+	if (!rc && status == 204) {
+		json_decref(out);
+		res->status = 204;
 		return;
 	}
-	rc = handoff_claim(ctx->handoff, &s.agent, json_string_value(id), &out, &err);
-	store_agent_release(&s.agent);
-	reply(res, rc, &err, 200, out);
+	reply(res, rc, &err, status, out);
 }
 
-static void agent_conversation(void *vctx, const struct http_request *req,
-			       struct http_response *res)
-{
-	struct api_ctx *ctx = vctx;
-	struct agent_session_info s;
-	struct lk_err err = {0};
-	json_t *out = NULL;
-	int rc;
-
-	if (session(ctx, req, res, 0, &s))
-		return;
-	rc = handoff_conversation(ctx->handoff, &s.agent, req->params[0], &out, &err);
-	store_agent_release(&s.agent);
-	reply(res, rc, &err, 200, out);
-}
-
-static void agent_send(void *vctx, const struct http_request *req, struct http_response *res)
-{
-	struct api_ctx *ctx = vctx;
-	struct agent_session_info s;
-	struct lk_err err = {0};
-	json_t *text = json_object_get(req->json, "text"), *out = NULL;
-	int rc;
-
-	if (session(ctx, req, res, 1, &s))
-		return;
-	if (!json_is_string(text) || strlen(json_string_value(text)) != json_string_length(text)) {
-		store_agent_release(&s.agent);
-		http_error(res, 400, "missing_text", "send {\"text\": \"...\"}");
-		return;
+#define ACTION_ROUTE(name, changes, status, fn)                                               \
+	static void name(void *ctx, const struct http_request *req, struct http_response *res) \
+	{                                                                                      \
+		act(ctx, req, res, changes, status, fn);                                           \
 	}
-	rc = handoff_send(ctx->handoff, &s.agent, req->params[0], json_string_value(text), &out, &err);
-	store_agent_release(&s.agent);
-	reply(res, rc, &err, 200, out);
+
+static int queue(struct api_ctx *ctx, const struct http_request *req, const struct store_agent *a,
+		 json_t **out, struct lk_err *err)
+{
+	return handoff_queue(ctx->handoff, a, out, err);
 }
 
-static void agent_typing(void *vctx, const struct http_request *req, struct http_response *res)
+static int claim(struct api_ctx *ctx, const struct http_request *req, const struct store_agent *a,
+		 json_t **out, struct lk_err *err)
 {
-	struct api_ctx *ctx = vctx;
-	struct agent_session_info s;
-	struct lk_err err = {0};
-	int rc;
+	json_t *id = json_object_get(req->json, "conv_id");
 
-	if (session(ctx, req, res, 1, &s))
-		return;
-	rc = handoff_typing(ctx->handoff, &s.agent, req->params[0], &err);
-	store_agent_release(&s.agent);
-	if (rc) {
-		http_error_from(res, &err);
-		return;
-	}
-	res->status = 204;
+	if (id && !json_is_null(id) && !json_is_string(id))
+		return lk_err_setr(err, LK_EINVAL, "invalid_request", "conv_id must be text");
+	return handoff_claim(ctx->handoff, a, json_string_value(id), out, err);
 }
 
-static void agent_transfer(void *vctx, const struct http_request *req, struct http_response *res)
+static int conversation(struct api_ctx *ctx, const struct http_request *req,
+			const struct store_agent *a, json_t **out, struct lk_err *err)
 {
-	struct api_ctx *ctx = vctx;
-	struct agent_session_info s;
-	struct lk_err err = {0};
-	json_t *out = NULL;
-	int rc;
-
-	if (session(ctx, req, res, 1, &s))
-		return;
-	rc = handoff_transfer(ctx->handoff, &s.agent, req->params[0], member(req->json, "team"), &out,
-			      &err);
-	store_agent_release(&s.agent);
-	reply(res, rc, &err, 200, out);
+	return handoff_conversation(ctx->handoff, a, req->params[0], out, err);
 }
 
-static void agent_release_route(void *vctx, const struct http_request *req,
-				struct http_response *res)
+static int send_text(struct api_ctx *ctx, const struct http_request *req,
+		     const struct store_agent *a, json_t **out, struct lk_err *err)
 {
-	struct api_ctx *ctx = vctx;
-	struct agent_session_info s;
-	struct lk_err err = {0};
-	int rc;
+	json_t *text = json_object_get(req->json, "text");
 
-	if (session(ctx, req, res, 1, &s))
-		return;
-	rc = handoff_release(ctx->handoff, &s.agent, req->params[0], &err);
-	store_agent_release(&s.agent);
-	reply(res, rc, &err, 200, NULL);
+	if (!json_is_string(text) || strlen(json_string_value(text)) != json_string_length(text))
+		return lk_err_setr(err, LK_EINVAL, "missing_text", "send {\"text\": \"...\"}");
+	return handoff_send(ctx->handoff, a, req->params[0], json_string_value(text), out, err);
 }
 
-static void agent_return(void *vctx, const struct http_request *req, struct http_response *res)
+static int typing(struct api_ctx *ctx, const struct http_request *req, const struct store_agent *a,
+		  json_t **out, struct lk_err *err)
 {
-	struct api_ctx *ctx = vctx;
-	struct agent_session_info s;
-	struct lk_err err = {0};
-	int rc;
-
-	if (session(ctx, req, res, 1, &s))
-		return;
-	rc = handoff_return(ctx->handoff, &s.agent, req->params[0], &err);
-	store_agent_release(&s.agent);
-	reply(res, rc, &err, 200, NULL);
+	return handoff_typing(ctx->handoff, a, req->params[0], err);
 }
 
-static void agent_close(void *vctx, const struct http_request *req, struct http_response *res)
+static int transfer(struct api_ctx *ctx, const struct http_request *req,
+		    const struct store_agent *a, json_t **out, struct lk_err *err)
 {
-	struct api_ctx *ctx = vctx;
-	struct agent_session_info s;
-	struct lk_err err = {0};
-	json_t *summary = json_object_get(req->json, "summary"), *out = NULL;
-	int rc;
+	return handoff_transfer(ctx->handoff, a, req->params[0], member(req->json, "team"), out,
+				err);
+}
 
-	if (session(ctx, req, res, 1, &s))
-		return;
+static int release(struct api_ctx *ctx, const struct http_request *req,
+		   const struct store_agent *a, json_t **out, struct lk_err *err)
+{
+	return handoff_release(ctx->handoff, a, req->params[0], err);
+}
+
+static int give_back(struct api_ctx *ctx, const struct http_request *req,
+		     const struct store_agent *a, json_t **out, struct lk_err *err)
+{
+	return handoff_return(ctx->handoff, a, req->params[0], err);
+}
+
+static int close_conv(struct api_ctx *ctx, const struct http_request *req,
+		      const struct store_agent *a, json_t **out, struct lk_err *err)
+{
+	json_t *summary = json_object_get(req->json, "summary");
+
 	if (summary && !json_is_null(summary) &&
-	    (!json_is_string(summary) || json_string_length(summary) > SUMMARY_MAX)) {
-		store_agent_release(&s.agent);
-		http_error(res, 400, "invalid_summary", "summary must be text of at most 4000 bytes");
-		return;
-	}
-	rc = handoff_close(ctx->handoff, &s.agent, req->params[0], json_string_value(summary), &out,
-			   &err);
-	store_agent_release(&s.agent);
-	reply(res, rc, &err, 200, out);
+	    (!json_is_string(summary) || json_string_length(summary) > SUMMARY_MAX))
+		return lk_err_setr(err, LK_EINVAL, "invalid_summary",
+				   "summary must be text of at most 4000 bytes");
+	return handoff_close(ctx->handoff, a, req->params[0], json_string_value(summary), out, err);
 }
 
-static void agent_assign(void *vctx, const struct http_request *req, struct http_response *res)
+static int assign(struct api_ctx *ctx, const struct http_request *req, const struct store_agent *a,
+		  json_t **out, struct lk_err *err)
 {
-	struct api_ctx *ctx = vctx;
-	struct agent_session_info s;
-	struct lk_err err = {0};
-	json_t *out = NULL;
-	int rc;
-
-	if (session(ctx, req, res, 1, &s))
-		return;
-	rc = handoff_assign(ctx->handoff, &s.agent, req->params[0], member(req->json, "agent_id"),
-			    &out, &err);
-	store_agent_release(&s.agent);
-	reply(res, rc, &err, 200, out);
+	return handoff_assign(ctx->handoff, a, req->params[0], member(req->json, "agent_id"), out,
+			      err);
 }
 
-static void agent_tickets(void *vctx, const struct http_request *req, struct http_response *res)
+static int tickets(struct api_ctx *ctx, const struct http_request *req,
+		   const struct store_agent *a, json_t **out, struct lk_err *err)
 {
-	struct api_ctx *ctx = vctx;
-	struct agent_session_info s;
-	struct lk_err err = {0};
-	json_t *out = NULL;
-	int rc;
-
-	if (session(ctx, req, res, 0, &s))
-		return;
-	rc = handoff_tickets(ctx->handoff, &s.agent, req->query(req, "status"), &out, &err);
-	store_agent_release(&s.agent);
-	reply(res, rc, &err, 200, out);
+	return handoff_tickets(ctx->handoff, a, req->query(req, "status"), out, err);
 }
 
-static void agent_ticket_done(void *vctx, const struct http_request *req, struct http_response *res)
+static int ticket_done(struct api_ctx *ctx, const struct http_request *req,
+		       const struct store_agent *a, json_t **out, struct lk_err *err)
 {
-	struct api_ctx *ctx = vctx;
-	struct agent_session_info s;
-	struct lk_err err = {0};
-	int rc;
-
-	if (session(ctx, req, res, 1, &s))
-		return;
-	rc = handoff_ticket_done(ctx->handoff, &s.agent, req->params[0], &err);
-	store_agent_release(&s.agent);
-	reply(res, rc, &err, 200, NULL);
+	return handoff_ticket_done(ctx->handoff, a, req->params[0], err);
 }
 
 /* "17" -> 17; absent -> dflt; anything else -> -1. */
 static int64_t query_number(const struct http_request *req, const char *key, int64_t dflt)
 {
 	const char *v = req->query(req, key);
-	char *end;
-	long long n;
 
-	if (!v)
-		return dflt;
-	if (*v < '0' || *v > '9' || strlen(v) > 18)
-		return -1;
-	n = strtoll(v, &end, 10);
-	return *end ? -1 : (int64_t)n;
+	return v ? http_parse_seq(v) : dflt;
 }
 
-static void agent_audit(void *vctx, const struct http_request *req, struct http_response *res)
+static int audit(struct api_ctx *ctx, const struct http_request *req, const struct store_agent *a,
+		 json_t **out, struct lk_err *err)
 {
-	struct api_ctx *ctx = vctx;
-	struct agent_session_info s;
-	struct lk_err err = {0};
 	int64_t before = query_number(req, "before", 0), limit = query_number(req, "limit", 100);
-	json_t *out = NULL;
-	int rc;
 
-	if (session(ctx, req, res, 0, &s))
-		return;
-	if (before < 0 || limit < 1 || limit > 1000) {
-		store_agent_release(&s.agent);
-		http_error(res, 400, "invalid_request", "before and limit (1..1000) must be numbers");
-		return;
-	}
-	rc = handoff_audit_list(ctx->handoff, &s.agent, req->query(req, "conv_id"), before,
-				(size_t)limit, &out, &err);
-	store_agent_release(&s.agent);
-	reply(res, rc, &err, 200, out);
+	if (before < 0 || limit < 1 || limit > 1000)
+		return lk_err_setr(err, LK_EINVAL, "invalid_request",
+				   "before and limit (1..1000) must be numbers");
+	return handoff_audit_list(ctx->handoff, a, req->query(req, "conv_id"), before,
+				  (size_t)limit, out, err);
 }
+
+ACTION_ROUTE(agent_queue, 0, 200, queue)
+ACTION_ROUTE(agent_claim, 1, 200, claim)
+ACTION_ROUTE(agent_conversation, 0, 200, conversation)
+ACTION_ROUTE(agent_send, 1, 200, send_text)
+ACTION_ROUTE(agent_typing, 1, 204, typing)
+ACTION_ROUTE(agent_transfer, 1, 200, transfer)
+ACTION_ROUTE(agent_release, 1, 200, release)
+ACTION_ROUTE(agent_return, 1, 200, give_back)
+ACTION_ROUTE(agent_close, 1, 200, close_conv)
+ACTION_ROUTE(agent_assign, 1, 200, assign)
+ACTION_ROUTE(agent_tickets, 0, 200, tickets)
+ACTION_ROUTE(agent_ticket_done, 1, 200, ticket_done)
+ACTION_ROUTE(agent_audit, 0, 200, audit)
 
 /* --- accounts --- */
 
@@ -645,7 +562,7 @@ const struct http_route agent_routes[] = {
 	{"POST", "/api/v1/agent/conversations/:id/messages", agent_send, HTTP_ROUTE_JSON},
 	{"POST", "/api/v1/agent/conversations/:id/typing", agent_typing, 0},
 	{"POST", "/api/v1/agent/conversations/:id/transfer", agent_transfer, HTTP_ROUTE_JSON},
-	{"POST", "/api/v1/agent/conversations/:id/release", agent_release_route, 0},
+	{"POST", "/api/v1/agent/conversations/:id/release", agent_release, 0},
 	{"POST", "/api/v1/agent/conversations/:id/return", agent_return, 0},
 	{"POST", "/api/v1/agent/conversations/:id/close", agent_close, HTTP_ROUTE_JSON},
 	{"POST", "/api/v1/agent/conversations/:id/assign", agent_assign, HTTP_ROUTE_JSON},
