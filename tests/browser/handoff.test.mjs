@@ -319,7 +319,7 @@ describe('human handoff: the citizen in the widget, the agent in the console', (
     await agent.keyboard.press('Enter');
     await agent.locator('#view-conv').waitFor();
     await waitUntil('the conversation heading has the focus', async () => (await focused(agent)).id === 'conv-title');
-    assert.match(await text(agent, '#conv-title'), /Burgerzaken/);
+    await waitText(agent, '#conv-title', /Burgerzaken/);
     await waitText(agent, '#history', /medewerker spreken/);
     const history = await text(agent, '#history');
     assert.match(history, /Burger:/, 'the citizen is labelled');
