@@ -169,10 +169,15 @@ json_t *handoff_overview(struct handoff *h, const struct store_agent *a)
 			else
 				assigned++;
 		}
-		json_array_append_new(teams, json_pack("{s:s, s:s, s:b, s:I, s:I}", "id", team, "name",
-						       ho_team_name(h, team,
-									 bot_default_lang(h->bot)),
-						       "open", handoff_team_open(h->cfg, team, lk_now()),
+		json_t *names = json_object();
+
+		for (size_t k = 0; k < nl; k++)
+			json_object_set_new(names, langs[k], json_string(ho_team_name(h, team, langs[k])));
+		json_array_append_new(teams, json_pack("{s:s, s:s, s:o, s:b, s:I, s:I}", "id", team,
+						       "name",
+						       ho_team_name(h, team, bot_default_lang(h->bot)),
+						       "names", names, "open",
+						       handoff_team_open(h->cfg, team, lk_now()),
 						       "waiting", waiting, "assigned", assigned));
 	}
 	store_handoffs_release(&l);

@@ -563,8 +563,15 @@
   function teamName(id) {
     const team = state.teams.find(function (x) { return x && x.id === id; });
     if (!team) return str(id, 64);
+    if (team.names && typeof team.names === 'object' && team.names[state.lang]) return str(team.names[state.lang], 128);
     if (team.name && typeof team.name === 'object') return str(team.name[state.lang] || team.name.nl || id, 128);
     return str(team.name || id, 128);
+  }
+
+  /* A team's name in the console's language when /me knows the team, else what the server sent. */
+  function teamLabel(id, sent) {
+    const known = state.teams.some(function (x) { return x && x.id === id; });
+    return known ? teamName(id) : str(sent || id, 128);
   }
 
   function duration(seconds) {
@@ -899,7 +906,7 @@
     if (state.known) {
       const fresh = state.queue.waiting.filter(function (h) { return !state.known.has(h.conv_id); });
       if (fresh.length) {
-        announce(t('newWaiting', { team: str(fresh[0].team_name || teamName(fresh[0].team), 128), n: state.queue.total }));
+        announce(t('newWaiting', { team: teamLabel(fresh[0].team, fresh[0].team_name), n: state.queue.total }));
       }
     }
     state.known = now;
@@ -930,7 +937,7 @@
     const conv = str(h.conv_id, 64);
     li.setAttribute('data-conv', conv);
     const line = make('p', 'item-line');
-    const team = str(h.team_name || teamName(h.team), 128);
+    const team = teamLabel(h.team, h.team_name);
     const bits = [];
     if (kind === 'waiting' && h.position) bits.push(make('strong', '', t('position', { n: h.position })));
     if (kind !== 'waiting') bits.push(make('strong', '', team));
@@ -1106,11 +1113,11 @@
     if (!conv) return;
     const c = conv.conversation || {};
     const h = conv.handoff && typeof conv.handoff === 'object' ? conv.handoff : null;
-    $('conv-title').textContent = h ? t('convTitleTeam', { team: str(h.team_name || teamName(h.team), 128) }) : t('convTitle');
+    $('conv-title').textContent = h ? t('convTitleTeam', { team: teamLabel(h.team, h.team_name) }) : t('convTitle');
     const dl = $('details');
     clear(dl);
     if (h) {
-      dlRow(dl, t('dTeam'), str(h.team_name || teamName(h.team), 128));
+      dlRow(dl, t('dTeam'), teamLabel(h.team, h.team_name));
       dlRow(dl, t('dStatus'), h.status === 'assigned'
         ? t('status_assigned', { name: str(h.agent_name || h.agent_id, 128) })
         : labelOf('status_', h.status));
@@ -1552,7 +1559,7 @@
     r.body.tickets.slice(0, 1000).forEach(function (tk) {
       if (!tk || typeof tk.ref !== 'string') return;
       const li = make('li', 'item');
-      const team = tk.team ? str(tk.team_name || teamName(tk.team), 128) : '';
+      const team = tk.team ? teamLabel(tk.team, tk.team_name) : '';
       li.appendChild(make('h2', 'item-title', team ? t('ticketHead', { ref: str(tk.ref, 32), team: team }) : str(tk.ref, 32)));
       const dl = make('dl', 'dl');
       dlRow(dl, t('tCreated'), stamp(tk.created_at));
