@@ -853,6 +853,14 @@ static int sqlite_kb_vectors_load(void *impl, const char *bot, const char *model
 
 #define INTEG_SPANS_MAX 100000 /* booked spans one query returns at most */
 
+/* The error of a failed step: LK_EEXIST on a constraint, else LK_EDB. */
+static int sq_exec_error(struct conn *c, const char *what, struct lk_err *err)
+{
+	if ((sqlite3_extended_errcode(c->db) & 0xff) == SQLITE_CONSTRAINT)
+		return lk_err_set(err, LK_EEXIST, "sqlite: %s: %s", what, sqlite3_errmsg(c->db));
+	return sq_db_error(err, c->db, what);
+}
+
 int sq_prepare(struct conn *c, const char *sql, sqlite3_stmt **st, struct lk_err *err)
 {
 	*st = NULL;
@@ -864,13 +872,108 @@ int sq_prepare(struct conn *c, const char *sql, sqlite3_stmt **st, struct lk_err
 /* Runs a statement that returns no rows; the caller finalizes it. */
 int sq_exec(struct conn *c, sqlite3_stmt *st, const char *what, struct lk_err *err)
 {
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_DONE)
+	if (sqlite3_step(st) == SQLITE_DONE)
 		return 0;
-	if ((sqlite3_extended_errcode(c->db) & 0xff) == SQLITE_CONSTRAINT)
-		return lk_err_set(err, LK_EEXIST, "sqlite: %s: %s", what, sqlite3_errmsg(c->db));
-	return sq_db_error(err, c->db, what);
+	return sq_exec_error(c, what, err);
+}
+
+int sq_prepare_args(struct conn *c, const char *sql, const struct sq_arg *args, size_t n,
+		    sqlite3_stmt **st, struct lk_err *err)
+{
+	int rc = sq_prepare(c, sql, st, err);
+	size_t last;
+
+	if (rc)
+		return rc;
+	last = (size_t)sqlite3_bind_parameter_count(*st);
+	for (size_t i = 0; i < n && i < last; i++) {
+		const struct sq_arg *a = &args[i];
+
+		switch (a->kind) {
+		case SQ_ARG_TEXT:
+			sq_bind_text(*st, (int)i + 1, a->p);
+			break;
+		case SQ_ARG_INT:
+			sqlite3_bind_int64(*st, (int)i + 1, a->i);
+			break;
+		case SQ_ARG_BLOB:
+			sqlite3_bind_blob(*st, (int)i + 1, a->p, (int)a->i, SQLITE_STATIC);
+			break;
+		}
+	}
+	return 0;
+}
+
+int sq_run_on(struct conn *c, const char *sql, const struct sq_arg *args, size_t n,
+	      const char *what, int *changes, struct lk_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sq_prepare_args(c, sql, args, n, &st, err);
+
+	if (!rc)
+		rc = sq_exec(c, st, what, err);
+	if (!rc && changes)
+		*changes = sqlite3_changes(c->db);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int sq_query_on(struct conn *c, const char *sql, const struct sq_arg *args, size_t n,
+		struct sq_rows *rows, const char *what, struct lk_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sq_prepare_args(c, sql, args, n, &st, err);
+
+	rows->n = 0;
+	while (!rc && (!rows->max || rows->n < rows->max)) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE) {
+			rc = 0;
+			break;
+		}
+		if (rc != SQLITE_ROW) {
+			rc = sq_exec_error(c, what, err);
+			break;
+		}
+		rc = 0;
+		if (rows->row)
+			rows->row(st, rows->ud);
+		rows->n++;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int sq_run(struct sqlite_store *s, const char *sql, const struct sq_arg *args, size_t n,
+	   const char *what, int *changes, struct lk_err *err)
+{
+	struct conn *c = sq_conn_get(s);
+	int rc = sq_run_on(c, sql, args, n, what, changes, err);
+
+	sq_conn_put(s, c);
+	return rc;
+}
+
+int sq_query(struct sqlite_store *s, const char *sql, const struct sq_arg *args, size_t n,
+	     struct sq_rows *rows, const char *what, struct lk_err *err)
+{
+	struct conn *c = sq_conn_get(s);
+	int rc = sq_query_on(c, sql, args, n, rows, what, err);
+
+	sq_conn_put(s, c);
+	return rc;
+}
+
+void sq_row_int64(sqlite3_stmt *st, void *ud)
+{
+	*(int64_t *)ud = sqlite3_column_int64(st, 0);
+}
+
+void *sq_grow(void *v, size_t n, size_t size)
+{
+	if (n < 16 ? n == 0 : (n & (n - 1)) == 0)
+		v = xreallocarray(v, n < 16 ? 16 : n * 2, size);
+	return v;
 }
 
 static int sqlite_idata_seed(void *impl, const char *bot, const char *version,
@@ -1151,24 +1254,15 @@ out:
 static int sqlite_appt_cancel(void *impl, const char *bot, const char *ref, int64_t now,
 			      struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	int changes = 0;
 	int rc;
 
-	rc = sq_prepare(c, "UPDATE integ_appointments SET status = 'cancelled', updated_at = ?3"
-			" WHERE ref = ?1 AND bot = ?2 AND status = 'booked'", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, ref);
-	sq_bind_text(st, 2, bot);
-	sqlite3_bind_int64(st, 3, now);
-	rc = sq_exec(c, st, "cancel appointment", err);
-	if (!rc && sqlite3_changes(c->db) == 0)
+	rc = sq_run(impl, "UPDATE integ_appointments SET status = 'cancelled', updated_at = ?3"
+		    " WHERE ref = ?1 AND bot = ?2 AND status = 'booked'",
+		    SQ_ARGS(SQ_TEXT(ref), SQ_TEXT(bot), SQ_INT(now)), "cancel appointment",
+		    &changes, err);
+	if (!rc && changes == 0)
 		rc = lk_err_set(err, LK_ENOTFOUND, "no booked appointment %s", ref);
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -1532,41 +1626,17 @@ out:
 
 /* --- messaging channels --- */
 
-/* Runs one statement on a borrowed connection, binding texts[i] to ?(i+1)
- * (NULL binds NULL) and then ints[j] to the next numbers. *changes (may be
- * NULL) receives the rows changed. */
-static int run_bound(struct sqlite_store *s, const char *sql, const char *const *texts, int nt,
-		     const int64_t *ints, int ni, const char *what, int *changes,
-		     struct lk_err *err)
-{
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc = sq_prepare(c, sql, &st, err);
-
-	if (!rc) {
-		for (int i = 0; i < nt; i++)
-			sq_bind_text(st, i + 1, texts[i]);
-		for (int j = 0; j < ni; j++)
-			sqlite3_bind_int64(st, nt + j + 1, ints[j]);
-		rc = sq_exec(c, st, what, err);
-		if (!rc && changes)
-			*changes = sqlite3_changes(c->db);
-	}
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
-	return rc;
-}
-
 static int sqlite_inbox_add(void *impl, const char *bot, const struct store_inbox_event *ev,
 			    struct lk_err *err)
 {
-	const char *texts[] = {bot, ev->channel, ev->event_id, ev->user, ev->kind, ev->text,
-			       ev->callback_id, ev->lang};
 	int changes = 0;
-	int rc = run_bound(impl, "INSERT INTO channel_inbox(bot, channel, event_id, user, kind, text,"
-			   " callback_id, lang, received_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-			   " ON CONFLICT DO NOTHING", texts, 8, &ev->received_at, 1,
-			   "record inbound event", &changes, err);
+	int rc = sq_run(impl, "INSERT INTO channel_inbox(bot, channel, event_id, user, kind, text,"
+			" callback_id, lang, received_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+			" ON CONFLICT DO NOTHING",
+			SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(ev->channel), SQ_TEXT(ev->event_id),
+				SQ_TEXT(ev->user), SQ_TEXT(ev->kind), SQ_TEXT(ev->text),
+				SQ_TEXT(ev->callback_id), SQ_TEXT(ev->lang), SQ_INT(ev->received_at)),
+			"record inbound event", &changes, err);
 
 	if (!rc && changes == 0)
 		rc = LK_EEXIST; /* seen before: a duplicate delivery */
@@ -1578,11 +1648,10 @@ static int sqlite_inbox_add(void *impl, const char *bot, const struct store_inbo
 static int sqlite_inbox_done(void *impl, const char *bot, const char *channel,
 			     const char *event_id, struct lk_err *err)
 {
-	const char *texts[] = {bot, channel, event_id};
-
-	return run_bound(impl, "UPDATE channel_inbox SET done = 1, text = NULL WHERE bot = ?1 AND"
-			 " channel = ?2 AND event_id = ?3", texts, 3, NULL, 0,
-			 "finish inbound event", NULL, err);
+	return sq_run(impl, "UPDATE channel_inbox SET done = 1, text = NULL WHERE bot = ?1 AND"
+		      " channel = ?2 AND event_id = ?3",
+		      SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(channel), SQ_TEXT(event_id)),
+		      "finish inbound event", NULL, err);
 }
 
 static int sqlite_inbox_pending(void *impl, const char *bot, struct store_inbox_event **out,
@@ -1622,46 +1691,45 @@ static int sqlite_inbox_pending(void *impl, const char *bot, struct store_inbox_
 	return rc;
 }
 
+/* Where a channel_links row goes. */
+struct link_row {
+	char *conv_id; /* STORE_ID_LEN + 1 */
+	int64_t *last_inbound;
+};
+
+static void link_from_row(sqlite3_stmt *st, void *ud)
+{
+	struct link_row *lr = ud;
+
+	sq_copy_column(lr->conv_id, STORE_ID_LEN + 1, st, 0);
+	*lr->last_inbound = sqlite3_column_int64(st, 1);
+}
+
 static int sqlite_link_get(void *impl, const char *bot, const char *channel, const char *user,
 			   char conv_id[STORE_ID_LEN + 1], int64_t *last_inbound, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	struct link_row lr = {conv_id, last_inbound};
+	struct sq_rows rows = {.row = link_from_row, .ud = &lr, .max = 1};
 	int rc;
 
-	rc = sq_prepare(c, "SELECT conv_id, last_inbound FROM channel_links WHERE bot = ?1 AND"
-			" channel = ?2 AND user = ?3", &st, err);
-	if (!rc) {
-		sq_bind_text(st, 1, bot);
-		sq_bind_text(st, 2, channel);
-		sq_bind_text(st, 3, user);
-		switch (sqlite3_step(st)) {
-		case SQLITE_ROW:
-			sq_copy_column(conv_id, STORE_ID_LEN + 1, st, 0);
-			*last_inbound = sqlite3_column_int64(st, 1);
-			break;
-		case SQLITE_DONE:
-			rc = lk_err_set(err, LK_ENOTFOUND, "no conversation for this user yet");
-			break;
-		default:
-			rc = sq_db_error(err, c->db, "read link");
-		}
-	}
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
+	rc = sq_query(impl, "SELECT conv_id, last_inbound FROM channel_links WHERE bot = ?1 AND"
+		      " channel = ?2 AND user = ?3",
+		      SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(channel), SQ_TEXT(user)), &rows, "read link",
+		      err);
+	if (!rc && !rows.n)
+		rc = lk_err_set(err, LK_ENOTFOUND, "no conversation for this user yet");
 	return rc;
 }
 
 static int sqlite_link_put(void *impl, const char *bot, const char *channel, const char *user,
 			   const char *conv_id, int64_t last_inbound, struct lk_err *err)
 {
-	const char *texts[] = {bot, channel, user, conv_id};
-
-	return run_bound(impl, "INSERT INTO channel_links(bot, channel, user, conv_id, last_inbound)"
-			 " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(bot, channel, user) DO UPDATE SET"
-			 " conv_id = ?4, last_inbound = max(last_inbound, ?5)", texts, 4, &last_inbound,
-			 1, "write link", NULL, err);
+	return sq_run(impl, "INSERT INTO channel_links(bot, channel, user, conv_id, last_inbound)"
+		      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(bot, channel, user) DO UPDATE SET"
+		      " conv_id = ?4, last_inbound = max(last_inbound, ?5)",
+		      SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(channel), SQ_TEXT(user), SQ_TEXT(conv_id),
+			      SQ_INT(last_inbound)),
+		      "write link", NULL, err);
 }
 
 /* --- end of messaging channels --- */

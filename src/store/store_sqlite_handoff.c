@@ -61,8 +61,10 @@ const char sq_handoff_schema[] =
 
 #define ACTIVE "status IN ('waiting', 'assigned')"
 
-static void handoff_from_row(sqlite3_stmt *st, struct store_handoff *h)
+static void handoff_from_row(sqlite3_stmt *st, void *ud)
 {
+	struct store_handoff *h = ud;
+
 	memset(h, 0, sizeof(*h));
 	h->id = sqlite3_column_int64(st, 0);
 	sq_copy_column(h->conv_id, sizeof(h->conv_id), st, 1);
@@ -78,51 +80,64 @@ static void handoff_from_row(sqlite3_stmt *st, struct store_handoff *h)
 	h->data = sq_dup_column(st, 11);
 }
 
-/* Steps st (a SELECT or an UPDATE ... RETURNING of HANDOFF_COLUMNS) to its
- * end, filling *out (may be NULL) from its first row. *found tells whether
- * there was one. */
-static int handoff_step(struct conn *c, sqlite3_stmt *st, struct store_handoff *out, int *found,
-			const char *what, struct lk_err *err)
+static void handoffs_append(sqlite3_stmt *st, void *ud)
 {
-	int rc;
+	struct store_handoffs *out = ud;
 
-	*found = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!*found && out)
-			handoff_from_row(st, out);
-		*found = 1;
-	}
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (*found && out)
-		store_handoff_release(out);
-	*found = 0;
-	if ((sqlite3_extended_errcode(sq_conn_db(c)) & 0xff) == SQLITE_CONSTRAINT)
-		return lk_err_set(err, LK_EEXIST, "sqlite: %s: %s", what,
-				  sqlite3_errmsg(sq_conn_db(c)));
-	return sq_db_error(err, sq_conn_db(c), what);
+	out->v = sq_grow(out->v, out->n, sizeof(*out->v));
+	handoff_from_row(st, &out->v[out->n++]);
 }
 
-/* Runs a statement returning HANDOFF_COLUMNS rows into out (at most max). */
-static int handoffs_collect(struct conn *c, sqlite3_stmt *st, size_t max,
-			    struct store_handoffs *out, const char *what, struct lk_err *err)
-{
-	size_t alloc = 0;
-	int rc = SQLITE_DONE;
+/* The first row of a statement into out (may be NULL); later rows are stepped over. */
+struct handoff_first {
+	struct store_handoff *out;
+	int seen;
+};
 
-	while (out->n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
-		}
-		handoff_from_row(st, &out->v[out->n++]);
-	}
-	if (out->n >= max)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return 0;
-	store_handoffs_release(out);
-	return sq_db_error(err, sq_conn_db(c), what);
+static void handoff_first_row(sqlite3_stmt *st, void *ud)
+{
+	struct handoff_first *f = ud;
+
+	if (!f->seen && f->out)
+		handoff_from_row(st, f->out);
+	f->seen = 1;
+}
+
+/* Runs sql (a SELECT or an UPDATE ... RETURNING of HANDOFF_COLUMNS) to its
+ * end, filling *out (may be NULL) from its first row. *found tells whether
+ * there was one. */
+static int handoff_run(struct conn *c, const char *sql, const struct sq_arg *args, size_t n,
+		       struct store_handoff *out, int *found, const char *what, struct lk_err *err)
+{
+	struct handoff_first first = {out, 0};
+	struct sq_rows rows = {.row = handoff_first_row, .ud = &first};
+	int rc = sq_query_on(c, sql, args, n, &rows, what, err);
+
+	if (rc && rows.n && out)
+		store_handoff_release(out);
+	*found = !rc && rows.n;
+	return rc;
+}
+
+/* Runs a query of HANDOFF_COLUMNS rows into out (at most max). */
+static int handoffs_list(struct sqlite_store *s, const char *sql, const struct sq_arg *args,
+			 size_t n, size_t max, struct store_handoffs *out, const char *what,
+			 struct lk_err *err)
+{
+	struct sq_rows rows = {.row = handoffs_append, .ud = out, .max = max};
+	int rc = sq_query(s, sql, args, n, &rows, what, err);
+
+	if (rc)
+		store_handoffs_release(out);
+	return rc;
+}
+
+/* A run's rc, or LK_ENOTFOUND (message nf) when it changed no row. */
+static int must_change(int rc, int changes, const char *nf, struct lk_err *err)
+{
+	if (!rc && changes == 0)
+		return lk_err_set(err, LK_ENOTFOUND, "%s", nf);
+	return rc;
 }
 
 static int sqlite_handoff_open(void *impl, const char *bot, struct store_handoff *h,
@@ -130,34 +145,24 @@ static int sqlite_handoff_open(void *impl, const char *bot, struct store_handoff
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
 	int closed = !strcmp(h->status, "closed");
 	int rc;
 
-	rc = sq_prepare(c, "INSERT INTO handoffs(bot, conv_id, team, status, agent, reason,"
-			" requested_ms, claimed_ms, closed_ms, outcome, summary, data)"
-			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, h->conv_id);
-	sq_bind_text(st, 3, h->team);
-	sq_bind_text(st, 4, h->status);
-	sq_bind_text(st, 5, closed ? h->agent : "");
-	sq_bind_text(st, 6, h->reason);
-	sqlite3_bind_int64(st, 7, h->requested_ms);
-	sqlite3_bind_int64(st, 8, closed ? h->claimed_ms : 0);
-	sqlite3_bind_int64(st, 9, closed ? (h->closed_ms ? h->closed_ms : h->requested_ms) : 0);
-	sq_bind_text(st, 10, closed ? h->outcome : "");
-	sq_bind_text(st, 11, h->summary);
-	sq_bind_text(st, 12, h->data);
-	rc = sq_exec(c, st, "open handoff", err);
+	rc = sq_run_on(c, "INSERT INTO handoffs(bot, conv_id, team, status, agent, reason,"
+		       " requested_ms, claimed_ms, closed_ms, outcome, summary, data)"
+		       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		       SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(h->conv_id), SQ_TEXT(h->team),
+			       SQ_TEXT(h->status), SQ_TEXT(closed ? h->agent : ""),
+			       SQ_TEXT(h->reason), SQ_INT(h->requested_ms),
+			       SQ_INT(closed ? h->claimed_ms : 0),
+			       SQ_INT(closed ? (h->closed_ms ? h->closed_ms : h->requested_ms) : 0),
+			       SQ_TEXT(closed ? h->outcome : ""), SQ_TEXT(h->summary),
+			       SQ_TEXT(h->data)),
+		       "open handoff", NULL, err);
 	if (rc == LK_EEXIST)
 		rc = lk_err_set(err, LK_EEXIST, "the conversation already has an active handoff");
 	if (!rc)
 		h->id = sqlite3_last_insert_rowid(sq_conn_db(c));
-out:
-	sqlite3_finalize(st);
 	sq_conn_put(s, c);
 	return rc;
 }
@@ -167,23 +172,16 @@ static int handoff_get(struct sqlite_store *s, const char *bot, const char *conv
 		       struct store_handoff *out, struct lk_err *err)
 {
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
 	int rc, found;
 
-	rc = sq_prepare(c, latest ? "SELECT " HANDOFF_COLUMNS " FROM handoffs WHERE bot = ?1"
-				    " AND conv_id = ?2 ORDER BY id DESC LIMIT 1"
-				  : "SELECT " HANDOFF_COLUMNS " FROM handoffs WHERE bot = ?1"
-				    " AND conv_id = ?2 AND " ACTIVE " LIMIT 1", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, conv_id);
-	rc = handoff_step(c, st, out, &found, "read handoff", err);
+	rc = handoff_run(c, latest ? "SELECT " HANDOFF_COLUMNS " FROM handoffs WHERE bot = ?1"
+				     " AND conv_id = ?2 ORDER BY id DESC LIMIT 1"
+				   : "SELECT " HANDOFF_COLUMNS " FROM handoffs WHERE bot = ?1"
+				     " AND conv_id = ?2 AND " ACTIVE " LIMIT 1",
+			 SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(conv_id)), out, &found, "read handoff", err);
 	if (!rc && !found)
 		rc = lk_err_set(err, LK_ENOTFOUND, latest ? "the conversation has no handoff"
 						  : "the conversation has no active handoff");
-out:
-	sqlite3_finalize(st);
 	sq_conn_put(s, c);
 	return rc;
 }
@@ -206,31 +204,21 @@ static int sqlite_handoff_latest(void *impl, const char *bot, const char *conv_i
 static int handoff_why_not(struct conn *c, const char *bot, const char *conv_id,
 			   const char *teams, struct lk_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	int64_t in_teams = 0;
+	struct sq_rows rows = {.row = sq_row_int64, .ud = &in_teams, .max = 1};
 	int rc;
 
-	rc = sq_prepare(c, "SELECT status, " TEAMS_IN("team", 3) " FROM handoffs WHERE bot = ?1"
-			" AND conv_id = ?2 AND " ACTIVE " LIMIT 1", &st, err);
+	rc = sq_query_on(c, "SELECT " TEAMS_IN("team", 3) " FROM handoffs WHERE bot = ?1"
+			 " AND conv_id = ?2 AND " ACTIVE " LIMIT 1",
+			 SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(conv_id), SQ_TEXT(teams)), &rows,
+			 "read handoff", err);
 	if (rc)
 		return rc;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, conv_id);
-	sq_bind_text(st, 3, teams);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		if (!sqlite3_column_int(st, 1))
-			rc = lk_err_set(err, LK_EPERM, "the handoff belongs to another team");
-		else
-			rc = lk_err_set(err, LK_EBUSY, "the handoff is held by someone else");
-		break;
-	case SQLITE_DONE:
-		rc = lk_err_set(err, LK_ENOTFOUND, "the conversation has no active handoff");
-		break;
-	default:
-		rc = sq_db_error(err, sq_conn_db(c), "read handoff");
-	}
-	sqlite3_finalize(st);
-	return rc;
+	if (!rows.n)
+		return lk_err_set(err, LK_ENOTFOUND, "the conversation has no active handoff");
+	if (!in_teams)
+		return lk_err_set(err, LK_EPERM, "the handoff belongs to another team");
+	return lk_err_set(err, LK_EBUSY, "the handoff is held by someone else");
 }
 
 static int sqlite_handoff_claim(void *impl, const char *bot, const char *conv_id,
@@ -239,25 +227,17 @@ static int sqlite_handoff_claim(void *impl, const char *bot, const char *conv_id
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc, found = 0;
+	int rc, found;
 
 	/* The one race-safe step: whoever's UPDATE runs first finds it waiting. */
-	rc = sq_prepare(c, "UPDATE handoffs SET status = 'assigned', agent = ?3, claimed_ms = ?5"
-			" WHERE bot = ?1 AND conv_id = ?2 AND status = 'waiting' AND "
-			TEAMS_IN("team", 4) " RETURNING " HANDOFF_COLUMNS, &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, conv_id);
-	sq_bind_text(st, 3, agent);
-	sq_bind_text(st, 4, teams);
-	sqlite3_bind_int64(st, 5, now_ms);
-	rc = handoff_step(c, st, out, &found, "claim handoff", err);
+	rc = handoff_run(c, "UPDATE handoffs SET status = 'assigned', agent = ?3, claimed_ms = ?5"
+			 " WHERE bot = ?1 AND conv_id = ?2 AND status = 'waiting' AND "
+			 TEAMS_IN("team", 4) " RETURNING " HANDOFF_COLUMNS,
+			 SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(conv_id), SQ_TEXT(agent), SQ_TEXT(teams),
+				 SQ_INT(now_ms)),
+			 out, &found, "claim handoff", err);
 	if (!rc && !found)
 		rc = handoff_why_not(c, bot, conv_id, teams, err);
-out:
-	sqlite3_finalize(st);
 	sq_conn_put(s, c);
 	return rc;
 }
@@ -268,35 +248,24 @@ static int sqlite_handoff_claim_next(void *impl, const char *bot, const char *ag
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int64_t id;
+	int64_t id = 0;
+	struct sq_rows rows = {.row = sq_row_int64, .ud = &id, .max = 1};
 	int rc, found = 0;
 
 	rc = sq_txn_begin(c, err);
 	if (rc)
 		goto out;
-	rc = sq_prepare(c, "SELECT id FROM handoffs WHERE bot = ?1 AND status = 'waiting' AND "
-			TEAMS_IN("team", 2) " ORDER BY requested_ms, id LIMIT 1", &st, err);
+	rc = sq_query_on(c, "SELECT id FROM handoffs WHERE bot = ?1 AND status = 'waiting' AND "
+			 TEAMS_IN("team", 2) " ORDER BY requested_ms, id LIMIT 1",
+			 SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(teams)), &rows, "read queue", err);
+	if (!rc && !rows.n)
+		rc = lk_err_set(err, LK_ENOTFOUND, "no handoff is waiting");
 	if (rc)
 		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, teams);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		rc = rc == SQLITE_DONE ? lk_err_set(err, LK_ENOTFOUND, "no handoff is waiting")
-				       : sq_db_error(err, sq_conn_db(c), "read queue");
-		goto out;
-	}
-	id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	rc = sq_prepare(c, "UPDATE handoffs SET status = 'assigned', agent = ?2, claimed_ms = ?3"
-			" WHERE id = ?1 AND status = 'waiting' RETURNING " HANDOFF_COLUMNS, &st, err);
-	if (rc)
-		goto out;
-	sqlite3_bind_int64(st, 1, id);
-	sq_bind_text(st, 2, agent);
-	sqlite3_bind_int64(st, 3, now_ms);
-	rc = handoff_step(c, st, out, &found, "claim handoff", err);
+	rc = handoff_run(c, "UPDATE handoffs SET status = 'assigned', agent = ?2, claimed_ms = ?3"
+			 " WHERE id = ?1 AND status = 'waiting' RETURNING " HANDOFF_COLUMNS,
+			 SQ_ARGS(SQ_INT(id), SQ_TEXT(agent), SQ_INT(now_ms)), out, &found,
+			 "claim handoff", err);
 	/* Cannot happen inside BEGIN IMMEDIATE; kept as a guard. */
 	if (!rc && !found)
 		rc = lk_err_set(err, LK_EBUSY, "the handoff was claimed meanwhile");
@@ -305,7 +274,6 @@ static int sqlite_handoff_claim_next(void *impl, const char *bot, const char *ag
 	if (rc && found && out)
 		store_handoff_release(out);
 out:
-	sqlite3_finalize(st);
 	if (rc)
 		sq_txn_rollback(c);
 	sq_conn_put(s, c);
@@ -318,23 +286,15 @@ static int sqlite_handoff_assign(void *impl, const char *bot, const char *conv_i
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc, found = 0;
+	int rc, found;
 
-	rc = sq_prepare(c, "UPDATE handoffs SET status = 'assigned', agent = ?3, claimed_ms = ?4"
-			" WHERE bot = ?1 AND conv_id = ?2 AND " ACTIVE " RETURNING " HANDOFF_COLUMNS,
-			&st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, conv_id);
-	sq_bind_text(st, 3, agent);
-	sqlite3_bind_int64(st, 4, now_ms);
-	rc = handoff_step(c, st, out, &found, "assign handoff", err);
+	rc = handoff_run(c, "UPDATE handoffs SET status = 'assigned', agent = ?3, claimed_ms = ?4"
+			 " WHERE bot = ?1 AND conv_id = ?2 AND " ACTIVE " RETURNING "
+			 HANDOFF_COLUMNS,
+			 SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(conv_id), SQ_TEXT(agent), SQ_INT(now_ms)),
+			 out, &found, "assign handoff", err);
 	if (!rc && !found)
 		rc = lk_err_set(err, LK_ENOTFOUND, "the conversation has no active handoff");
-out:
-	sqlite3_finalize(st);
 	sq_conn_put(s, c);
 	return rc;
 }
@@ -345,24 +305,16 @@ static int sqlite_handoff_requeue(void *impl, const char *bot, const char *conv_
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc, found = 0;
+	int rc, found;
 
-	rc = sq_prepare(c, "UPDATE handoffs SET status = 'waiting', agent = '', claimed_ms = 0,"
-			" team = coalesce(?4, team) WHERE bot = ?1 AND conv_id = ?2 AND " ACTIVE
-			" AND (?3 IS NULL OR (status = 'assigned' AND agent = ?3))"
-			" RETURNING " HANDOFF_COLUMNS, &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, conv_id);
-	sq_bind_text(st, 3, holder);
-	sq_bind_text(st, 4, team);
-	rc = handoff_step(c, st, out, &found, "requeue handoff", err);
+	rc = handoff_run(c, "UPDATE handoffs SET status = 'waiting', agent = '', claimed_ms = 0,"
+			 " team = coalesce(?4, team) WHERE bot = ?1 AND conv_id = ?2 AND " ACTIVE
+			 " AND (?3 IS NULL OR (status = 'assigned' AND agent = ?3))"
+			 " RETURNING " HANDOFF_COLUMNS,
+			 SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(conv_id), SQ_TEXT(holder), SQ_TEXT(team)),
+			 out, &found, "requeue handoff", err);
 	if (!rc && !found)
 		rc = handoff_why_not(c, bot, conv_id, NULL, err);
-out:
-	sqlite3_finalize(st);
 	sq_conn_put(s, c);
 	return rc;
 }
@@ -373,26 +325,17 @@ static int sqlite_handoff_close(void *impl, const char *bot, const char *conv_id
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc, found = 0;
+	int rc, found;
 
-	rc = sq_prepare(c, "UPDATE handoffs SET status = 'closed', outcome = ?4, summary = ?5,"
-			" closed_ms = ?6 WHERE bot = ?1 AND conv_id = ?2 AND " ACTIVE
-			" AND (?3 IS NULL OR (status = 'assigned' AND agent = ?3))"
-			" RETURNING " HANDOFF_COLUMNS, &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, conv_id);
-	sq_bind_text(st, 3, holder);
-	sq_bind_text(st, 4, outcome);
-	sq_bind_text(st, 5, summary);
-	sqlite3_bind_int64(st, 6, now_ms);
-	rc = handoff_step(c, st, out, &found, "close handoff", err);
+	rc = handoff_run(c, "UPDATE handoffs SET status = 'closed', outcome = ?4, summary = ?5,"
+			 " closed_ms = ?6 WHERE bot = ?1 AND conv_id = ?2 AND " ACTIVE
+			 " AND (?3 IS NULL OR (status = 'assigned' AND agent = ?3))"
+			 " RETURNING " HANDOFF_COLUMNS,
+			 SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(conv_id), SQ_TEXT(holder), SQ_TEXT(outcome),
+				 SQ_TEXT(summary), SQ_INT(now_ms)),
+			 out, &found, "close handoff", err);
 	if (!rc && !found)
 		rc = handoff_why_not(c, bot, conv_id, NULL, err);
-out:
-	sqlite3_finalize(st);
 	sq_conn_put(s, c);
 	return rc;
 }
@@ -402,24 +345,18 @@ static int sqlite_handoff_position(void *impl, const char *bot, const char *conv
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	struct sq_rows rows = {.row = sq_row_int64, .ud = pos, .max = 1};
 	int rc;
 
-	rc = sq_prepare(c, "SELECT count(*) FROM handoffs w, (SELECT team, requested_ms, id"
-			" FROM handoffs WHERE bot = ?1 AND conv_id = ?2 AND status = 'waiting') me"
-			" WHERE w.bot = ?1 AND w.status = 'waiting' AND w.team = me.team AND"
-			" (w.requested_ms < me.requested_ms OR"
-			" (w.requested_ms = me.requested_ms AND w.id <= me.id))", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, conv_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*pos = sqlite3_column_int64(st, 0);
-	else
+	rc = sq_query_on(c, "SELECT count(*) FROM handoffs w, (SELECT team, requested_ms, id"
+			 " FROM handoffs WHERE bot = ?1 AND conv_id = ?2 AND status = 'waiting') me"
+			 " WHERE w.bot = ?1 AND w.status = 'waiting' AND w.team = me.team AND"
+			 " (w.requested_ms < me.requested_ms OR"
+			 " (w.requested_ms = me.requested_ms AND w.id <= me.id))",
+			 SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(conv_id)), &rows, "read queue position",
+			 err);
+	if (!rc && !rows.n)
 		rc = sq_db_error(err, sq_conn_db(c), "read queue position");
-out:
-	sqlite3_finalize(st);
 	sq_conn_put(s, c);
 	return rc;
 }
@@ -428,55 +365,28 @@ static int sqlite_handoff_list(void *impl, const char *bot, const char *status,
 			       const char *teams, const char *agent, size_t limit,
 			       struct store_handoffs *out, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc;
-
 	if (limit > SQ_HANDOFF_LIST_MAX)
 		limit = SQ_HANDOFF_LIST_MAX;
-	rc = sq_prepare(c, "SELECT " HANDOFF_COLUMNS " FROM handoffs WHERE bot = ?1 AND"
-			" ((?2 IS NULL AND " ACTIVE ") OR status = ?2) AND " TEAMS_IN("team", 3)
-			" AND (?4 IS NULL OR agent = ?4) ORDER BY requested_ms, id LIMIT ?5", &st,
-			err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, status);
-	sq_bind_text(st, 3, teams);
-	sq_bind_text(st, 4, agent);
-	sqlite3_bind_int64(st, 5, (int64_t)limit);
-	rc = handoffs_collect(c, st, limit, out, "list handoffs", err);
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
-	return rc;
+	return handoffs_list(impl, "SELECT " HANDOFF_COLUMNS " FROM handoffs WHERE bot = ?1 AND"
+			     " ((?2 IS NULL AND " ACTIVE ") OR status = ?2) AND "
+			     TEAMS_IN("team", 3) " AND (?4 IS NULL OR agent = ?4)"
+			     " ORDER BY requested_ms, id LIMIT ?5",
+			     SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(status), SQ_TEXT(teams), SQ_TEXT(agent),
+				     SQ_INT((int64_t)limit)),
+			     limit, out, "list handoffs", err);
 }
 
 static int sqlite_handoff_stale(void *impl, const char *bot, int64_t cutoff_ms,
 				struct store_handoffs *out, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = sq_prepare(c, "SELECT h.id, h.conv_id, h.team, h.status, h.agent, h.reason, h.outcome,"
-			" h.requested_ms, h.claimed_ms, h.closed_ms, h.summary, h.data"
-			" FROM handoffs h LEFT JOIN agents a ON a.id = h.agent AND a.bot = h.bot"
-			" WHERE h.bot = ?1 AND h.status = 'assigned' AND (a.id IS NULL OR"
-			" a.disabled <> 0 OR a.last_seen_ms < ?2) ORDER BY h.requested_ms, h.id"
-			" LIMIT ?3", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sqlite3_bind_int64(st, 2, cutoff_ms);
-	sqlite3_bind_int64(st, 3, SQ_HANDOFF_LIST_MAX);
-	rc = handoffs_collect(c, st, SQ_HANDOFF_LIST_MAX, out, "list stale handoffs", err);
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
-	return rc;
+	return handoffs_list(impl, "SELECT h.id, h.conv_id, h.team, h.status, h.agent, h.reason,"
+			     " h.outcome, h.requested_ms, h.claimed_ms, h.closed_ms, h.summary,"
+			     " h.data FROM handoffs h LEFT JOIN agents a ON a.id = h.agent"
+			     " AND a.bot = h.bot WHERE h.bot = ?1 AND h.status = 'assigned' AND"
+			     " (a.id IS NULL OR a.disabled <> 0 OR a.last_seen_ms < ?2)"
+			     " ORDER BY h.requested_ms, h.id LIMIT ?3",
+			     SQ_ARGS(SQ_TEXT(bot), SQ_INT(cutoff_ms), SQ_INT(SQ_HANDOFF_LIST_MAX)),
+			     SQ_HANDOFF_LIST_MAX, out, "list stale handoffs", err);
 }
 
 /* --- agents --- */
@@ -485,8 +395,10 @@ out:
 	"id, username, name, role, teams, pw_hash, disabled, failed_logins, locked_until_ms," \
 	" last_seen_ms, created_ms"
 
-static void agent_from_row(sqlite3_stmt *st, struct store_agent *a)
+static void agent_from_row(sqlite3_stmt *st, void *ud)
 {
+	struct store_agent *a = ud;
+
 	memset(a, 0, sizeof(*a));
 	sq_copy_column(a->id, sizeof(a->id), st, 0);
 	sq_copy_column(a->username, sizeof(a->username), st, 1);
@@ -503,384 +415,228 @@ static void agent_from_row(sqlite3_stmt *st, struct store_agent *a)
 	a->created_ms = sqlite3_column_int64(st, 10);
 }
 
+static void agents_append(sqlite3_stmt *st, void *ud)
+{
+	struct store_agents *out = ud;
+
+	out->v = sq_grow(out->v, out->n, sizeof(*out->v));
+	agent_from_row(st, &out->v[out->n++]);
+}
+
 static int sqlite_agent_add(void *impl, const char *bot, const struct store_agent *a,
 			    struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = sq_prepare(c, "INSERT INTO agents(id, bot, username, name, role, teams, pw_hash,"
-			" disabled, failed_logins, locked_until_ms, last_seen_ms, created_ms)"
-			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, a->id);
-	sq_bind_text(st, 2, bot);
-	sq_bind_text(st, 3, a->username);
-	sq_bind_text(st, 4, a->name);
-	sq_bind_text(st, 5, a->role);
-	sq_bind_text(st, 6, a->teams);
-	sq_bind_text(st, 7, a->pw_hash);
-	sqlite3_bind_int(st, 8, a->disabled ? 1 : 0);
-	sqlite3_bind_int(st, 9, a->failed_logins);
-	sqlite3_bind_int64(st, 10, a->locked_until_ms);
-	sqlite3_bind_int64(st, 11, a->last_seen_ms);
-	sqlite3_bind_int64(st, 12, a->created_ms);
-	rc = sq_exec(c, st, "add agent", err);
+	rc = sq_run(impl, "INSERT INTO agents(id, bot, username, name, role, teams, pw_hash,"
+		    " disabled, failed_logins, locked_until_ms, last_seen_ms, created_ms)"
+		    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		    SQ_ARGS(SQ_TEXT(a->id), SQ_TEXT(bot), SQ_TEXT(a->username), SQ_TEXT(a->name),
+			    SQ_TEXT(a->role), SQ_TEXT(a->teams), SQ_TEXT(a->pw_hash),
+			    SQ_INT(a->disabled ? 1 : 0), SQ_INT(a->failed_logins),
+			    SQ_INT(a->locked_until_ms), SQ_INT(a->last_seen_ms),
+			    SQ_INT(a->created_ms)),
+		    "add agent", NULL, err);
 	if (rc == LK_EEXIST)
 		rc = lk_err_set(err, LK_EEXIST, "agent id or username '%s' is taken", a->username);
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
 	return rc;
 }
 
 static int sqlite_agent_get(void *impl, const char *bot, const char *key, int by_username,
 			    struct store_agent *out, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	struct sq_rows rows = {.row = agent_from_row, .ud = out, .max = 1};
 	int rc;
 
-	rc = sq_prepare(c, by_username ? "SELECT " AGENT_COLUMNS " FROM agents WHERE bot = ?1"
-					 " AND username = ?2"
-				       : "SELECT " AGENT_COLUMNS " FROM agents WHERE bot = ?1"
-					 " AND id = ?2", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, key);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		agent_from_row(st, out);
-		break;
-	case SQLITE_DONE:
+	rc = sq_query(impl, by_username ? "SELECT " AGENT_COLUMNS " FROM agents WHERE bot = ?1"
+					  " AND username = ?2"
+					: "SELECT " AGENT_COLUMNS " FROM agents WHERE bot = ?1"
+					  " AND id = ?2",
+		      SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(key)), &rows, "read agent", err);
+	if (!rc && !rows.n)
 		rc = lk_err_set(err, LK_ENOTFOUND, "no such agent");
-		break;
-	default:
-		rc = sq_db_error(err, sq_conn_db(c), "read agent");
-	}
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
 	return rc;
 }
 
 static int sqlite_agent_list(void *impl, const char *bot, struct store_agents *out,
 			     struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	size_t alloc = 0;
+	struct sq_rows rows = {.row = agents_append, .ud = out};
 	int rc;
 
-	rc = sq_prepare(c, "SELECT " AGENT_COLUMNS " FROM agents WHERE bot = ?1"
-			" ORDER BY username LIMIT ?2", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sqlite3_bind_int64(st, 2, SQ_AGENT_LIST_MAX);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
-		}
-		agent_from_row(st, &out->v[out->n++]);
-	}
-	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, sq_conn_db(c), "list agents");
+	rc = sq_query(impl, "SELECT " AGENT_COLUMNS " FROM agents WHERE bot = ?1"
+		      " ORDER BY username LIMIT ?2",
+		      SQ_ARGS(SQ_TEXT(bot), SQ_INT(SQ_AGENT_LIST_MAX)), &rows, "list agents", err);
 	if (rc)
 		store_agents_release(out);
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
-	return rc;
-}
-
-/* Steps a bound UPDATE/DELETE; LK_ENOTFOUND (message nf) when it changed no
- * row and nf is not NULL. */
-static int run_changes(struct conn *c, sqlite3_stmt *st, const char *what, const char *nf,
-		       struct lk_err *err)
-{
-	int rc = sq_exec(c, st, what, err);
-
-	if (!rc && nf && sqlite3_changes(sq_conn_db(c)) == 0)
-		rc = lk_err_set(err, LK_ENOTFOUND, "%s", nf);
 	return rc;
 }
 
 static int sqlite_agent_update(void *impl, const char *bot, const struct store_agent *a,
 			       struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	int changes = 0;
 	int rc;
 
-	rc = sq_prepare(c, "UPDATE agents SET name = ?3, role = ?4, teams = coalesce(?5, teams),"
-			" pw_hash = coalesce(?6, pw_hash), disabled = ?7 WHERE bot = ?1 AND id = ?2",
-			&st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, a->id);
-	sq_bind_text(st, 3, a->name);
-	sq_bind_text(st, 4, a->role);
-	sq_bind_text(st, 5, a->teams);
-	sq_bind_text(st, 6, a->pw_hash);
-	sqlite3_bind_int(st, 7, a->disabled ? 1 : 0);
-	rc = run_changes(c, st, "update agent", "no such agent", err);
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
-	return rc;
+	rc = sq_run(impl, "UPDATE agents SET name = ?3, role = ?4, teams = coalesce(?5, teams),"
+		    " pw_hash = coalesce(?6, pw_hash), disabled = ?7 WHERE bot = ?1 AND id = ?2",
+		    SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(a->id), SQ_TEXT(a->name), SQ_TEXT(a->role),
+			    SQ_TEXT(a->teams), SQ_TEXT(a->pw_hash), SQ_INT(a->disabled ? 1 : 0)),
+		    "update agent", &changes, err);
+	return must_change(rc, changes, "no such agent", err);
 }
 
 static int sqlite_agent_seen(void *impl, const char *bot, const char *id, int64_t now_ms,
 			     struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	int changes = 0;
 	int rc;
 
-	rc = sq_prepare(c, "UPDATE agents SET last_seen_ms = max(last_seen_ms, ?3)"
-			" WHERE bot = ?1 AND id = ?2", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, id);
-	sqlite3_bind_int64(st, 3, now_ms);
-	rc = run_changes(c, st, "record agent seen", "no such agent", err);
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
-	return rc;
+	rc = sq_run(impl, "UPDATE agents SET last_seen_ms = max(last_seen_ms, ?3)"
+		    " WHERE bot = ?1 AND id = ?2",
+		    SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(id), SQ_INT(now_ms)), "record agent seen",
+		    &changes, err);
+	return must_change(rc, changes, "no such agent", err);
 }
 
 static int sqlite_agent_login_result(void *impl, const char *bot, const char *id, int ok,
 				     int lock_after, int64_t lock_ms, int64_t now_ms,
 				     struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	int changes = 0;
 	int rc;
 
 	/* One UPDATE: every right-hand side reads the old row, so two failures
-	 * racing both count. ?3 = 0 never locks. */
-	rc = sq_prepare(c, ok ? "UPDATE agents SET failed_logins = 0 WHERE bot = ?1 AND id = ?2"
-			      : "UPDATE agents SET"
-				" failed_logins = CASE WHEN ?3 > 0 AND failed_logins + 1 >= ?3"
-				" THEN 0 ELSE failed_logins + 1 END,"
-				" locked_until_ms = CASE WHEN ?3 > 0 AND failed_logins + 1 >= ?3"
-				" THEN ?5 + ?4 ELSE locked_until_ms END WHERE bot = ?1 AND id = ?2",
-			&st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, id);
-	if (!ok) {
-		sqlite3_bind_int(st, 3, lock_after > 0 ? lock_after : 0);
-		sqlite3_bind_int64(st, 4, lock_ms);
-		sqlite3_bind_int64(st, 5, now_ms);
-	}
-	rc = run_changes(c, st, "record login", "no such agent", err);
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
-	return rc;
+	 * racing both count. ?3 = 0 never locks. On success ?3..?5 are not in
+	 * the statement and so are not bound. */
+	rc = sq_run(impl, ok ? "UPDATE agents SET failed_logins = 0 WHERE bot = ?1 AND id = ?2"
+			     : "UPDATE agents SET"
+			       " failed_logins = CASE WHEN ?3 > 0 AND failed_logins + 1 >= ?3"
+			       " THEN 0 ELSE failed_logins + 1 END,"
+			       " locked_until_ms = CASE WHEN ?3 > 0 AND failed_logins + 1 >= ?3"
+			       " THEN ?5 + ?4 ELSE locked_until_ms END WHERE bot = ?1 AND id = ?2",
+		    SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(id), SQ_INT(lock_after > 0 ? lock_after : 0),
+			    SQ_INT(lock_ms), SQ_INT(now_ms)),
+		    "record login", &changes, err);
+	return must_change(rc, changes, "no such agent", err);
 }
 
 /* --- sessions --- */
 
+static void session_from_row(sqlite3_stmt *st, void *ud)
+{
+	struct store_session *ss = ud;
+
+	sq_copy_column(ss->agent_id, sizeof(ss->agent_id), st, 0);
+	sq_copy_column(ss->csrf, sizeof(ss->csrf), st, 1);
+	ss->created_ms = sqlite3_column_int64(st, 2);
+	ss->expires_ms = sqlite3_column_int64(st, 3);
+}
+
 static int sqlite_session_add(void *impl, const char *bot, const struct store_session *ss,
 			      struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = sq_prepare(c, "INSERT INTO agent_sessions(token_hash, bot, agent_id, csrf, created_ms,"
-			" expires_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &st, err);
-	if (rc)
-		goto out;
-	sqlite3_bind_blob(st, 1, ss->token_hash, sizeof(ss->token_hash), SQLITE_STATIC);
-	sq_bind_text(st, 2, bot);
-	sq_bind_text(st, 3, ss->agent_id);
-	sq_bind_text(st, 4, ss->csrf);
-	sqlite3_bind_int64(st, 5, ss->created_ms);
-	sqlite3_bind_int64(st, 6, ss->expires_ms);
-	rc = sq_exec(c, st, "add session", err);
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
-	return rc;
+	return sq_run(impl, "INSERT INTO agent_sessions(token_hash, bot, agent_id, csrf,"
+		      " created_ms, expires_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+		      SQ_ARGS(SQ_BLOB(ss->token_hash, sizeof(ss->token_hash)), SQ_TEXT(bot),
+			      SQ_TEXT(ss->agent_id), SQ_TEXT(ss->csrf), SQ_INT(ss->created_ms),
+			      SQ_INT(ss->expires_ms)),
+		      "add session", NULL, err);
 }
 
 static int sqlite_session_get(void *impl, const char *bot, const unsigned char hash[32],
 			      struct store_session *out, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	struct sq_rows rows = {.row = session_from_row, .ud = out, .max = 1};
 	int rc;
 
-	rc = sq_prepare(c, "SELECT agent_id, csrf, created_ms, expires_ms FROM agent_sessions"
-			" WHERE token_hash = ?1 AND bot = ?2", &st, err);
-	if (rc)
-		goto out;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	sq_bind_text(st, 2, bot);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		memcpy(out->token_hash, hash, sizeof(out->token_hash));
-		sq_copy_column(out->agent_id, sizeof(out->agent_id), st, 0);
-		sq_copy_column(out->csrf, sizeof(out->csrf), st, 1);
-		out->created_ms = sqlite3_column_int64(st, 2);
-		out->expires_ms = sqlite3_column_int64(st, 3);
-		break;
-	case SQLITE_DONE:
+	rc = sq_query(impl, "SELECT agent_id, csrf, created_ms, expires_ms FROM agent_sessions"
+		      " WHERE token_hash = ?1 AND bot = ?2",
+		      SQ_ARGS(SQ_BLOB(hash, 32), SQ_TEXT(bot)), &rows, "read session", err);
+	if (!rc && !rows.n)
 		rc = lk_err_set(err, LK_ENOTFOUND, "no such session");
-		break;
-	default:
-		rc = sq_db_error(err, sq_conn_db(c), "read session");
-	}
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
-	return rc;
-}
-
-/* Runs one session statement: ?1 bot, ?2 the hash (or text; NULL binds
- * NULL), ?3 num when the statement has it. LK_ENOTFOUND (nf) when nf is set
- * and no row changed. */
-static int session_run(struct sqlite_store *s, const char *sql, const char *bot,
-		       const unsigned char *hash, const char *text, int64_t num, const char *what,
-		       const char *nf, struct lk_err *err)
-{
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = sq_prepare(c, sql, &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	if (hash)
-		sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
-	else
-		sq_bind_text(st, 2, text);
-	if (sqlite3_bind_parameter_count(st) >= 3)
-		sqlite3_bind_int64(st, 3, num);
-	rc = run_changes(c, st, what, nf, err);
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
+	if (!rc)
+		memcpy(out->token_hash, hash, sizeof(out->token_hash));
 	return rc;
 }
 
 static int sqlite_session_touch(void *impl, const char *bot, const unsigned char hash[32],
 				int64_t expires_ms, struct lk_err *err)
 {
-	return session_run(impl, "UPDATE agent_sessions SET expires_ms = ?3 WHERE bot = ?1"
-			   " AND token_hash = ?2", bot, hash, NULL, expires_ms, "touch session",
-			   "no such session", err);
+	int changes = 0;
+	int rc;
+
+	rc = sq_run(impl, "UPDATE agent_sessions SET expires_ms = ?3 WHERE bot = ?1"
+		    " AND token_hash = ?2",
+		    SQ_ARGS(SQ_TEXT(bot), SQ_BLOB(hash, 32), SQ_INT(expires_ms)),
+		    "touch session", &changes, err);
+	return must_change(rc, changes, "no such session", err);
 }
 
 static int sqlite_session_delete(void *impl, const char *bot, const unsigned char hash[32],
 				 struct lk_err *err)
 {
-	return session_run(impl, "DELETE FROM agent_sessions WHERE bot = ?1 AND token_hash = ?2",
-			   bot, hash, NULL, 0, "delete session", NULL, err);
+	return sq_run(impl, "DELETE FROM agent_sessions WHERE bot = ?1 AND token_hash = ?2",
+		      SQ_ARGS(SQ_TEXT(bot), SQ_BLOB(hash, 32)), "delete session", NULL, err);
 }
 
 static int sqlite_session_delete_agent(void *impl, const char *bot, const char *agent_id,
 				       struct lk_err *err)
 {
-	return session_run(impl, "DELETE FROM agent_sessions WHERE bot = ?1 AND agent_id = ?2",
-			   bot, NULL, agent_id, 0, "delete sessions", NULL, err);
+	return sq_run(impl, "DELETE FROM agent_sessions WHERE bot = ?1 AND agent_id = ?2",
+		      SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(agent_id)), "delete sessions", NULL, err);
 }
 
 static int sqlite_session_prune(void *impl, const char *bot, int64_t now_ms, struct lk_err *err)
 {
-	return session_run(impl, "DELETE FROM agent_sessions WHERE bot = ?1 AND expires_ms <= ?3",
-			   bot, NULL, NULL, now_ms, "prune sessions", NULL, err);
+	return sq_run(impl, "DELETE FROM agent_sessions WHERE bot = ?1 AND expires_ms <= ?2",
+		      SQ_ARGS(SQ_TEXT(bot), SQ_INT(now_ms)), "prune sessions", NULL, err);
 }
 
 /* --- audit trail --- */
 
+static void audits_append(sqlite3_stmt *st, void *ud)
+{
+	struct store_audits *out = ud;
+	struct store_audit *a;
+
+	out->v = sq_grow(out->v, out->n, sizeof(*out->v));
+	a = &out->v[out->n++];
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(st, 0);
+	a->at_ms = sqlite3_column_int64(st, 1);
+	sq_copy_column(a->actor, sizeof(a->actor), st, 2);
+	sq_copy_column(a->action, sizeof(a->action), st, 3);
+	sq_copy_column(a->conv_id, sizeof(a->conv_id), st, 4);
+	sq_copy_column(a->team, sizeof(a->team), st, 5);
+	sq_copy_column(a->detail, sizeof(a->detail), st, 6);
+}
+
 static int sqlite_audit_add(void *impl, const char *bot, const struct store_audit *a,
 			    struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = sq_prepare(c, "INSERT INTO audit_log(bot, at_ms, actor, action, conv_id, team, detail)"
-			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sqlite3_bind_int64(st, 2, a->at_ms);
-	sq_bind_text(st, 3, a->actor);
-	sq_bind_text(st, 4, a->action);
-	sq_bind_text(st, 5, a->conv_id);
-	sq_bind_text(st, 6, a->team);
-	sq_bind_text(st, 7, a->detail);
-	rc = sq_exec(c, st, "add audit entry", err);
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
-	return rc;
+	return sq_run(impl, "INSERT INTO audit_log(bot, at_ms, actor, action, conv_id, team,"
+		      " detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		      SQ_ARGS(SQ_TEXT(bot), SQ_INT(a->at_ms), SQ_TEXT(a->actor),
+			      SQ_TEXT(a->action), SQ_TEXT(a->conv_id), SQ_TEXT(a->team),
+			      SQ_TEXT(a->detail)),
+		      "add audit entry", NULL, err);
 }
 
 static int sqlite_audit_list(void *impl, const char *bot, const char *conv_id, int64_t before_id,
 			     size_t limit, struct store_audits *out, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	size_t alloc = 0;
+	struct sq_rows rows = {.row = audits_append, .ud = out};
 	int rc;
 
-	rc = sq_prepare(c, "SELECT id, at_ms, actor, action, conv_id, team, detail FROM audit_log"
-			" WHERE bot = ?1 AND (?2 IS NULL OR conv_id = ?2) AND (?3 = 0 OR id < ?3)"
-			" ORDER BY id DESC LIMIT ?4", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, conv_id);
-	sqlite3_bind_int64(st, 3, before_id);
-	sqlite3_bind_int64(st, 4, (int64_t)limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_audit *a;
-
-		if (out->n == alloc) {
-			alloc = alloc ? alloc * 2 : 32;
-			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
-		}
-		a = &out->v[out->n++];
-		memset(a, 0, sizeof(*a));
-		a->id = sqlite3_column_int64(st, 0);
-		a->at_ms = sqlite3_column_int64(st, 1);
-		sq_copy_column(a->actor, sizeof(a->actor), st, 2);
-		sq_copy_column(a->action, sizeof(a->action), st, 3);
-		sq_copy_column(a->conv_id, sizeof(a->conv_id), st, 4);
-		sq_copy_column(a->team, sizeof(a->team), st, 5);
-		sq_copy_column(a->detail, sizeof(a->detail), st, 6);
-	}
-	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, sq_conn_db(c), "list audit entries");
+	rc = sq_query(impl, "SELECT id, at_ms, actor, action, conv_id, team, detail FROM audit_log"
+		      " WHERE bot = ?1 AND (?2 IS NULL OR conv_id = ?2) AND (?3 = 0 OR id < ?3)"
+		      " ORDER BY id DESC LIMIT ?4",
+		      SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(conv_id), SQ_INT(before_id),
+			      SQ_INT((int64_t)limit)),
+		      &rows, "list audit entries", err);
 	if (rc)
 		store_audits_release(out);
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -889,8 +645,10 @@ out:
 #define TICKET_COLUMNS                                                                     \
 	"ref, team, conv_id, lang, status, question, name, contact, created_ms, done_ms, done_by"
 
-static void ticket_from_row(sqlite3_stmt *st, struct store_ticket *t)
+static void ticket_from_row(sqlite3_stmt *st, void *ud)
 {
+	struct store_ticket *t = ud;
+
 	memset(t, 0, sizeof(*t));
 	sq_copy_column(t->ref, sizeof(t->ref), st, 0);
 	sq_copy_column(t->team, sizeof(t->team), st, 1);
@@ -905,130 +663,73 @@ static void ticket_from_row(sqlite3_stmt *st, struct store_ticket *t)
 	sq_copy_column(t->done_by, sizeof(t->done_by), st, 10);
 }
 
+static void tickets_append(sqlite3_stmt *st, void *ud)
+{
+	struct store_tickets *out = ud;
+
+	out->v = sq_grow(out->v, out->n, sizeof(*out->v));
+	ticket_from_row(st, &out->v[out->n++]);
+}
+
+/* Runs a query of TICKET_COLUMNS rows into out. */
+static int tickets_list(void *impl, const char *sql, const struct sq_arg *args, size_t n,
+			struct store_tickets *out, const char *what, struct lk_err *err)
+{
+	struct sq_rows rows = {.row = tickets_append, .ud = out};
+	int rc = sq_query(impl, sql, args, n, &rows, what, err);
+
+	if (rc)
+		store_tickets_release(out);
+	return rc;
+}
+
 static int sqlite_ticket_add(void *impl, const char *bot, const struct store_ticket *t,
 			     struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = sq_prepare(c, "INSERT INTO tickets(ref, bot, team, conv_id, lang, question, name,"
-			" contact, status, created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-			" 'open', ?9)", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, t->ref);
-	sq_bind_text(st, 2, bot);
-	sq_bind_text(st, 3, t->team);
-	sq_bind_text(st, 4, t->conv_id);
-	sq_bind_text(st, 5, t->lang);
-	sq_bind_text(st, 6, t->question);
-	sq_bind_text(st, 7, t->name);
-	sq_bind_text(st, 8, t->contact);
-	sqlite3_bind_int64(st, 9, t->created_ms);
-	rc = sq_exec(c, st, "add ticket", err);
+	rc = sq_run(impl, "INSERT INTO tickets(ref, bot, team, conv_id, lang, question, name,"
+		    " contact, status, created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+		    " 'open', ?9)",
+		    SQ_ARGS(SQ_TEXT(t->ref), SQ_TEXT(bot), SQ_TEXT(t->team), SQ_TEXT(t->conv_id),
+			    SQ_TEXT(t->lang), SQ_TEXT(t->question), SQ_TEXT(t->name),
+			    SQ_TEXT(t->contact), SQ_INT(t->created_ms)),
+		    "add ticket", NULL, err);
 	if (rc == LK_EEXIST)
 		rc = lk_err_set(err, LK_EBUSY, "ticket reference %s is taken", t->ref);
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
 	return rc;
 }
 
 static int sqlite_ticket_list(void *impl, const char *bot, const char *teams, const char *status,
 			      size_t limit, struct store_tickets *out, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	size_t alloc = 0;
-	int rc;
-
-	rc = sq_prepare(c, "SELECT " TICKET_COLUMNS " FROM tickets WHERE bot = ?1 AND"
-			" (team = '' OR " TEAMS_IN("team", 2) ") AND (?3 IS NULL OR status = ?3)"
-			" ORDER BY created_ms, ref LIMIT ?4", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, teams);
-	sq_bind_text(st, 3, status);
-	sqlite3_bind_int64(st, 4, (int64_t)limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
-		}
-		ticket_from_row(st, &out->v[out->n++]);
-	}
-	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, sq_conn_db(c), "list tickets");
-	if (rc)
-		store_tickets_release(out);
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
-	return rc;
+	return tickets_list(impl, "SELECT " TICKET_COLUMNS " FROM tickets WHERE bot = ?1 AND"
+			    " (team = '' OR " TEAMS_IN("team", 2) ")"
+			    " AND (?3 IS NULL OR status = ?3) ORDER BY created_ms, ref LIMIT ?4",
+			    SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(teams), SQ_TEXT(status),
+				    SQ_INT((int64_t)limit)),
+			    out, "list tickets", err);
 }
 
 static int sqlite_ticket_since(void *impl, const char *bot, int64_t after_ms, size_t limit,
 			       struct store_tickets *out, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	size_t alloc = 0;
-	int rc;
-
-	rc = sq_prepare(c, "SELECT " TICKET_COLUMNS " FROM tickets WHERE bot = ?1 AND created_ms > ?2"
-			" ORDER BY created_ms, ref LIMIT ?3", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sqlite3_bind_int64(st, 2, after_ms);
-	sqlite3_bind_int64(st, 3, (int64_t)limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
-		}
-		ticket_from_row(st, &out->v[out->n++]);
-	}
-	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, sq_conn_db(c), "list new tickets");
-	if (rc)
-		store_tickets_release(out);
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
-	return rc;
+	return tickets_list(impl, "SELECT " TICKET_COLUMNS " FROM tickets WHERE bot = ?1"
+			    " AND created_ms > ?2 ORDER BY created_ms, ref LIMIT ?3",
+			    SQ_ARGS(SQ_TEXT(bot), SQ_INT(after_ms), SQ_INT((int64_t)limit)), out,
+			    "list new tickets", err);
 }
 
 static int sqlite_ticket_get(void *impl, const char *bot, const char *ref,
 			     struct store_ticket *out, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	struct sq_rows rows = {.row = ticket_from_row, .ud = out, .max = 1};
 	int rc;
 
-	rc = sq_prepare(c, "SELECT " TICKET_COLUMNS " FROM tickets WHERE bot = ?1 AND ref = ?2",
-			&st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, ref);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		ticket_from_row(st, out);
-		break;
-	case SQLITE_DONE:
+	rc = sq_query(impl, "SELECT " TICKET_COLUMNS " FROM tickets WHERE bot = ?1 AND ref = ?2",
+		      SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(ref)), &rows, "read ticket", err);
+	if (!rc && !rows.n)
 		rc = lk_err_set(err, LK_ENOTFOUND, "no ticket %s", ref);
-		break;
-	default:
-		rc = sq_db_error(err, sq_conn_db(c), "read ticket");
-	}
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -1037,73 +738,57 @@ static int sqlite_ticket_done(void *impl, const char *bot, const char *ref, cons
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	struct sq_rows rows = {.max = 1};
+	int changes = 0;
 	int rc;
 
-	rc = sq_prepare(c, "UPDATE tickets SET status = 'done', done_ms = ?4, done_by = ?3"
-			" WHERE bot = ?1 AND ref = ?2 AND status = 'open'", &st, err);
-	if (rc)
+	rc = sq_run_on(c, "UPDATE tickets SET status = 'done', done_ms = ?4, done_by = ?3"
+		       " WHERE bot = ?1 AND ref = ?2 AND status = 'open'",
+		       SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(ref), SQ_TEXT(agent), SQ_INT(now_ms)),
+		       "close ticket", &changes, err);
+	if (rc || changes > 0)
 		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, ref);
-	sq_bind_text(st, 3, agent);
-	sqlite3_bind_int64(st, 4, now_ms);
-	rc = sq_exec(c, st, "close ticket", err);
-	if (rc || sqlite3_changes(sq_conn_db(c)) > 0)
-		goto out;
-	sqlite3_finalize(st);
-	rc = sq_prepare(c, "SELECT 1 FROM tickets WHERE bot = ?1 AND ref = ?2", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, ref);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		rc = lk_err_set(err, LK_EBUSY, "ticket %s is done already", ref);
-		break;
-	case SQLITE_DONE:
-		rc = lk_err_set(err, LK_ENOTFOUND, "no ticket %s", ref);
-		break;
-	default:
-		rc = sq_db_error(err, sq_conn_db(c), "read ticket");
-	}
+	/* Nothing changed: done already, or no such ticket. */
+	rc = sq_query_on(c, "SELECT 1 FROM tickets WHERE bot = ?1 AND ref = ?2",
+			 SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(ref)), &rows, "read ticket", err);
+	if (!rc)
+		rc = rows.n ? lk_err_set(err, LK_EBUSY, "ticket %s is done already", ref)
+			    : lk_err_set(err, LK_ENOTFOUND, "no ticket %s", ref);
 out:
-	sqlite3_finalize(st);
 	sq_conn_put(s, c);
 	return rc;
 }
 
 /* --- channel links, conversation erasure --- */
 
+struct channel_user {
+	char *channel;
+	size_t channel_size;
+	char *user;
+	size_t user_size;
+};
+
+static void channel_user_from_row(sqlite3_stmt *st, void *ud)
+{
+	struct channel_user *cu = ud;
+
+	sq_copy_column(cu->channel, cu->channel_size, st, 0);
+	sq_copy_column(cu->user, cu->user_size, st, 1);
+}
+
 static int sqlite_link_by_conv(void *impl, const char *bot, const char *conv_id, char *channel,
 			       size_t channel_size, char *user, size_t user_size,
 			       struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	struct channel_user cu = {channel, channel_size, user, user_size};
+	struct sq_rows rows = {.row = channel_user_from_row, .ud = &cu, .max = 1};
 	int rc;
 
-	rc = sq_prepare(c, "SELECT channel, user FROM channel_links WHERE bot = ?1 AND conv_id = ?2"
-			" ORDER BY last_inbound DESC LIMIT 1", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, conv_id);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		sq_copy_column(channel, channel_size, st, 0);
-		sq_copy_column(user, user_size, st, 1);
-		break;
-	case SQLITE_DONE:
+	rc = sq_query(impl, "SELECT channel, user FROM channel_links WHERE bot = ?1"
+		      " AND conv_id = ?2 ORDER BY last_inbound DESC LIMIT 1",
+		      SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(conv_id)), &rows, "read link", err);
+	if (!rc && !rows.n)
 		rc = lk_err_set(err, LK_ENOTFOUND, "the conversation has no channel user");
-		break;
-	default:
-		rc = sq_db_error(err, sq_conn_db(c), "read link");
-	}
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -1115,16 +800,9 @@ int sq_handoff_purge_conv(struct conn *c, const char *conv_id, struct lk_err *er
 	};
 	int rc = 0;
 
-	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && !rc; i++) {
-		sqlite3_stmt *st = NULL;
-
-		rc = sq_prepare(c, sql[i], &st, err);
-		if (!rc) {
-			sq_bind_text(st, 1, conv_id);
-			rc = sq_exec(c, st, "delete handoffs and tickets", err);
-		}
-		sqlite3_finalize(st);
-	}
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && !rc; i++)
+		rc = sq_run_on(c, sql[i], SQ_ARGS(SQ_TEXT(conv_id)), "delete handoffs and tickets",
+			       NULL, err);
 	return rc;
 }
 

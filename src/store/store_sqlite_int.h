@@ -1,6 +1,7 @@
 /* store_sqlite_int.h - private to the SQLite back end: the helpers of
  * store_sqlite.c that store_sqlite_handoff.c shares (connection pool,
- * transactions, binding and reading columns) and the handoff part it adds.
+ * transactions, binding and reading columns, running one statement in one
+ * call) and the handoff part it adds.
  */
 #ifndef LK_STORE_SQLITE_INT_H
 #define LK_STORE_SQLITE_INT_H
@@ -35,6 +36,57 @@ void sq_bind_text(sqlite3_stmt *st, int i, const char *s);
 void sq_copy_column(char *dst, size_t size, sqlite3_stmt *st, int col);
 /* A copy of a text column (caller frees), NULL for NULL. */
 char *sq_dup_column(sqlite3_stmt *st, int col);
+
+/* --- one statement in one call: the SQL, its parameters, what a row becomes --- */
+
+/* One parameter: SQ_TEXT(s) (NULL binds NULL), SQ_INT(v), SQ_BLOB(p, n). What
+ * it points to must outlive the statement. */
+enum sq_arg_kind { SQ_ARG_TEXT, SQ_ARG_INT, SQ_ARG_BLOB };
+struct sq_arg {
+	enum sq_arg_kind kind;
+	const void *p; /* the text or the blob */
+	int64_t i;     /* the integer, or the blob's length */
+};
+#define SQ_TEXT(s) ((struct sq_arg){SQ_ARG_TEXT, (s), 0})
+#define SQ_INT(v) ((struct sq_arg){SQ_ARG_INT, NULL, (v)})
+#define SQ_BLOB(b, n) ((struct sq_arg){SQ_ARG_BLOB, (b), (n)})
+/* The parameter list of a call (two arguments: array, count); the first
+ * binds ?1. */
+#define SQ_ARGS(...)                                                                       \
+	(const struct sq_arg[]){__VA_ARGS__},                                              \
+		sizeof((const struct sq_arg[]){__VA_ARGS__}) / sizeof(struct sq_arg)
+
+/* What a query does with its rows. */
+struct sq_rows {
+	void (*row)(sqlite3_stmt *st, void *ud); /* called per row; NULL only counts */
+	void *ud;
+	size_t max; /* stop after this many rows; 0 steps to the end */
+	size_t n;   /* set: the rows read */
+};
+
+/* Prepares sql on c and binds args[0..n) to ?1..?n (those past the
+ * statement's last parameter are left out); *st is NULL on failure, else the
+ * caller finalizes it. */
+int sq_prepare_args(struct conn *c, const char *sql, const struct sq_arg *args, size_t n,
+		    sqlite3_stmt **st, struct lk_err *err);
+/* Runs a statement that returns no rows on c: 0, LK_EEXIST on a constraint,
+ * LK_EDB ("sqlite: what: ..."). *changes (may be NULL) gets the rows changed. */
+int sq_run_on(struct conn *c, const char *sql, const struct sq_arg *args, size_t n,
+	      const char *what, int *changes, struct lk_err *err);
+/* Runs a query on c, handing its rows to rows->row (see struct sq_rows);
+ * errors as sq_run_on. On an error the caller releases what rows->row made. */
+int sq_query_on(struct conn *c, const char *sql, const struct sq_arg *args, size_t n,
+		struct sq_rows *rows, const char *what, struct lk_err *err);
+/* The same on a connection borrowed from s for the call. */
+int sq_run(struct sqlite_store *s, const char *sql, const struct sq_arg *args, size_t n,
+	   const char *what, int *changes, struct lk_err *err);
+int sq_query(struct sqlite_store *s, const char *sql, const struct sq_arg *args, size_t n,
+	     struct sq_rows *rows, const char *what, struct lk_err *err);
+/* Row callbacks: column 0 into *(int64_t *)ud. */
+void sq_row_int64(sqlite3_stmt *st, void *ud);
+/* Makes room for element n of an array grown by doubling (16 first); returns
+ * the (re)allocated v, which the caller frees. */
+void *sq_grow(void *v, size_t n, size_t size);
 
 /* --- human handoff (store_sqlite_handoff.c) --- */
 /* The tables of store.h's human handoff part (CREATE ... IF NOT EXISTS). */
