@@ -6,52 +6,29 @@
 # Usage: bench/http/run.sh [seconds]   env: BUILD_DIR (default build-release), CONNECTIONS (64)
 set -eu
 cd "$(dirname "$0")/../.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 BUILD_DIR="${BUILD_DIR:-build-release}"
 SECONDS_TO_RUN="${1:-10}"
 CONNECTIONS="${CONNECTIONS:-64}"
 
-if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-    meson setup "$BUILD_DIR" --buildtype=release >/dev/null
-fi
-ninja -C "$BUILD_DIR" loket bench/loadgen >/dev/null
+bench_build "$BUILD_DIR" loket bench/loadgen
 
-TMP="$(mktemp -d /tmp/loket-bench.XXXXXX)"
-SERVER_PID=""
-cleanup() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
+bench_init /tmp/loket-bench.XXXXXX
+TMP="$BENCH_TMP"
 
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+PORT="$(bench_free_port)"
 DB="$TMP/loket.db"
-"$BUILD_DIR/loket" serve --bot bots/gemeente-demo --listen "127.0.0.1:$PORT" --db "sqlite:$DB" \
-    >"$TMP/server.log" 2>&1 &
-SERVER_PID=$!
+bench_start_loket "$BUILD_DIR/loket" bots/gemeente-demo "$DB" "$PORT" "$TMP/server.log"
 
-tries=0
-until curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; do
-    tries=$((tries + 1))
-    if [ "$tries" -gt 300 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        echo "run.sh: loket serve did not start; its log:" >&2
-        cat "$TMP/server.log" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-
-echo "== loket serve ($BUILD_DIR, release), pid $SERVER_PID, $(nproc) cores"
+echo "== loket serve ($BUILD_DIR, release), pid $LOKET_PID, $(nproc) cores"
 "$BUILD_DIR/bench/loadgen" -p "$PORT" -c "$CONNECTIONS" -d "$SECONDS_TO_RUN" | tee "$TMP/loadgen.out"
 
 echo "== server"
-grep -E '^(VmHWM|VmRSS|Threads)' "/proc/$SERVER_PID/status" | sed 's/^VmHWM/peak RSS (VmHWM)/'
+bench_check_loket "$TMP/server.log" || exit 1
+bench_rss "$LOKET_PID"
 
-kill "$SERVER_PID"
-wait "$SERVER_PID" 2>/dev/null || true
-SERVER_PID=""
+bench_stop_loket 60
 
 echo "== store"
 MESSAGES="$(sed -n 's/^messages: *\([0-9]*\) in.*/\1/p' "$TMP/loadgen.out")"

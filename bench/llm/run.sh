@@ -10,6 +10,8 @@
 #        QUESTION ("Hoe vraag ik een paspoort aan?"), TIMEOUT_S (60 per conversation)
 set -eu
 cd "$(dirname "$0")/../.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 BUILD_DIR="${BUILD_DIR:-build}"
 SEQUENTIAL="${SEQUENTIAL:-200}"
 CONCURRENT="${CONCURRENT:-500}"
@@ -18,35 +20,24 @@ TOKENS="${TOKENS:-0}"
 QUESTION="${QUESTION:-Hoe vraag ik een paspoort aan?}"
 TIMEOUT_S="${TIMEOUT_S:-60}"
 
-if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-    meson setup "$BUILD_DIR" --buildtype=release >/dev/null
-fi
-ninja -C "$BUILD_DIR" loket bench/bench_llm >/dev/null
+bench_build "$BUILD_DIR" loket bench/bench_llm
 
-# 500 streams need about 1,500 descriptors in Loket and in the bench. dash and bash have -n/-H.
-# shellcheck disable=SC3045
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# 500 streams need about 1,500 descriptors in Loket and in the bench.
+bench_raise_nofile
 
 mkdir -p bench/out
-TMP="$(mktemp -d "$PWD/bench/out/llm.XXXXXX")"
-SERVER_PID=""
+bench_init "$PWD/bench/out/llm.XXXXXX"
+TMP="$BENCH_TMP"
 BENCH_PID=""
+# shellcheck disable=SC2317 # cleanup runs from the trap
 cleanup() {
-    for pid in $BENCH_PID $SERVER_PID; do
-        if kill -0 "$pid" 2>/dev/null; then
-            kill "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-        fi
-    done
-    rm -rf "$TMP"
+    bench_stop_pid "$BENCH_PID"
+    bench_cleanup
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-FAKE_PORT="$(free_port)"
-PORT="$(free_port)"
+FAKE_PORT="$(bench_free_port)"
+PORT="$(bench_free_port)"
 
 cp -R bots/gemeente-demo "$TMP/bot"
 cat >>"$TMP/bot/bot.yaml" <<EOF
@@ -66,37 +57,17 @@ EOF
     >"$TMP/bench.out" 2>"$TMP/bench.err" &
 BENCH_PID=$!
 
-tries=0
-until curl -fsS "http://127.0.0.1:$FAKE_PORT/v1/models" >/dev/null 2>&1; do
-    tries=$((tries + 1))
-    if [ "$tries" -gt 100 ] || ! kill -0 "$BENCH_PID" 2>/dev/null; then
-        echo "run.sh: the fake LLM server did not start:" >&2
-        cat "$TMP/bench.err" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
+bench_wait_url "http://127.0.0.1:$FAKE_PORT/v1/models" "$BENCH_PID" 100 "$TMP/bench.err" \
+    "the fake LLM server did not start:"
 
-"$BUILD_DIR/loket" serve --bot "$TMP/bot" --listen "127.0.0.1:$PORT" --db "sqlite:$TMP/loket.db" \
-    >"$TMP/server.log" 2>&1 &
-SERVER_PID=$!
-echo "$SERVER_PID" >"$TMP/loket.pid.tmp"
+bench_spawn_loket "$BUILD_DIR/loket" "$TMP/bot" "$TMP/loket.db" "$PORT" "$TMP/server.log"
+echo "$LOKET_PID" >"$TMP/loket.pid.tmp"
 mv "$TMP/loket.pid.tmp" "$TMP/loket.pid"
 
-tries=0
-until curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; do
-    tries=$((tries + 1))
-    if [ "$tries" -gt 300 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        echo "run.sh: loket serve did not start; its log:" >&2
-        cat "$TMP/server.log" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
+bench_wait_loket "$PORT" "$TMP/server.log"
 
-BUILDTYPE="$(sed -n 's/.*"name": "buildtype", "value": "\([a-z]*\)".*/\1/p' \
-    "$BUILD_DIR/meson-info/intro-buildoptions.json" 2>/dev/null || true)"
-echo "== loket serve ($BUILD_DIR, ${BUILDTYPE:-unknown build type}), pid $SERVER_PID, $(nproc) cores;" \
+BUILDTYPE="$(bench_buildtype "$BUILD_DIR")"
+echo "== loket serve ($BUILD_DIR, ${BUILDTYPE:-unknown build type}), pid $LOKET_PID, $(nproc) cores;" \
      "fake LLM on port $FAKE_PORT"
 BENCH_RC=0
 wait "$BENCH_PID" || BENCH_RC=$?
@@ -108,17 +79,15 @@ if [ -s "$TMP/bench.err" ]; then
 fi
 
 echo "== server"
-if kill -0 "$SERVER_PID" 2>/dev/null; then
-    grep -E '^(VmHWM|VmRSS|Threads)' "/proc/$SERVER_PID/status" | sed 's/^VmHWM/peak RSS (VmHWM)/'
+GONE=0
+if kill -0 "$LOKET_PID" 2>/dev/null; then
+    bench_rss "$LOKET_PID"
 else
+    GONE=1
     echo "loket serve is no longer running; the end of its log:"
     tail -n 20 "$TMP/server.log"
 fi
-ERRORS="$(grep -ciE 'error|fout|warn' "$TMP/server.log" || true)"
-echo "server log: $(wc -l <"$TMP/server.log") lines, $ERRORS mentioning error/fout/warn"
-if [ "$ERRORS" -gt 0 ]; then
-    grep -iE 'error|fout|warn' "$TMP/server.log" | sort | uniq -c | sort -rn | head -n 5
-fi
+bench_log_summary "$TMP/server.log" 'error|fout|warn' error/fout/warn
 
 echo "== summary"
 sed -n '/^== phase 1:/,/^== phase 2:/s/^llm added latency (ms): \(.*\)/llm added latency (ms): \1/p' \
@@ -126,9 +95,7 @@ sed -n '/^== phase 1:/,/^== phase 2:/s/^llm added latency (ms): \(.*\)/llm added
 grep -E '^[0-9]+ concurrent streams:' "$TMP/bench.out" || true
 grep -E '^loket RSS:' "$TMP/bench.out" | tail -n 1
 
-kill "$SERVER_PID"
-wait "$SERVER_PID" 2>/dev/null || true
-SERVER_PID=""
+bench_stop_loket 60
 # Sanitizer builds report leaks and errors when the server stops.
 if grep -qE 'Sanitizer|runtime error' "$TMP/server.log"; then
     echo "== loket serve's log after it stopped: sanitizer reports"
@@ -136,5 +103,8 @@ if grep -qE 'Sanitizer|runtime error' "$TMP/server.log"; then
 fi
 if [ "$BENCH_RC" -ne 0 ]; then
     echo "run.sh: bench_llm exited with $BENCH_RC (3: lost, mixed or unstreamed conversations)" >&2
+fi
+if [ "$BENCH_RC" -eq 0 ] && [ "$GONE" -ne 0 ]; then
+    exit 1
 fi
 exit "$BENCH_RC"

@@ -15,7 +15,7 @@ else
 fi
 kb="$eval_dir/vac-answers.kb.jsonl"
 queries="$eval_dir/vac-answers.queries.jsonl"
-build=build-bench-retrieval
+build="build-bench-retrieval"
 
 [ -d "$build" ] || meson setup "$build" --buildtype=release >/dev/null
 ninja -C "$build" bench/bench_retrieval >/dev/null

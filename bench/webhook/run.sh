@@ -13,9 +13,10 @@
 #        USERS (1000), DRAIN_MAX_S (300: longest wait for the replies), PROBE_S (5),
 #        PASSES ("python c"; "python" alone skips the fast fake)
 # shellcheck disable=SC2016 # calc takes awk expressions, in single quotes on purpose
-# shellcheck disable=SC2317 # cleanup runs from the trap
 set -eu
 cd "$(dirname "$0")/../.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 BUILD_DIR="${BUILD_DIR:-build}"
 SECONDS_TO_RUN="${1:-10}"
 CONNECTIONS="${CONNECTIONS:-64}"
@@ -25,40 +26,20 @@ PROBE_S="${PROBE_S:-5}"
 PASSES="${PASSES:-python c}"
 PHONE_ID="106540352242922"
 
-if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-    meson setup "$BUILD_DIR" --buildtype=release >/dev/null
-fi
-ninja -C "$BUILD_DIR" loket bench/bench_webhook >/dev/null
+bench_build "$BUILD_DIR" loket bench/bench_webhook
 
 mkdir -p bench/out
-TMP="$(mktemp -d "$PWD/bench/out/webhook.XXXXXX")"
-SERVER_PID=""
+bench_init "$PWD/bench/out/webhook.XXXXXX"
+TMP="$BENCH_TMP"
 FAKE_PID=""
-stop_pid() { # pid, seconds to wait before SIGKILL
-    if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
-        kill "$1" 2>/dev/null || true
-        n=0
-        while kill -0 "$1" 2>/dev/null && [ "$n" -lt "$(($2 * 10))" ]; do
-            sleep 0.1
-            n=$((n + 1))
-        done
-        if kill -0 "$1" 2>/dev/null; then
-            echo "run.sh: pid $1 did not stop in $2 s; killing it" >&2
-            kill -9 "$1" 2>/dev/null || true
-        fi
-        wait "$1" 2>/dev/null || true
-    fi
-}
+# shellcheck disable=SC2317 # cleanup runs from the trap
 cleanup() {
-    stop_pid "$SERVER_PID" 5
-    stop_pid "$FAKE_PID" 5
-    rm -rf "$TMP"
+    bench_stop_loket 5
+    bench_stop_pid "$FAKE_PID" 5
+    bench_cleanup
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 cpu_s() { # user + system CPU seconds of a pid, from /proc/PID/stat
     awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' \
         "/proc/$1/stat" 2>/dev/null || echo 0
@@ -78,8 +59,7 @@ export LOKET_BENCH_WA_SECRET="bench-app-secret-$$"
 export LOKET_BENCH_WA_TOKEN="bench-access-token-$$"
 export LOKET_BENCH_WA_VERIFY="bench-verify-$$"
 
-BUILDTYPE="$(sed -n 's/.*"name": "buildtype", "value": "\([a-z]*\)".*/\1/p' \
-    "$BUILD_DIR/meson-info/intro-buildoptions.json" 2>/dev/null || true)"
+BUILDTYPE="$(bench_buildtype "$BUILD_DIR")"
 BENCH_RC=0
 
 start_fake() { # python|c
@@ -118,20 +98,8 @@ channels:
     app_secret_env: LOKET_BENCH_WA_SECRET
     verify_token_env: LOKET_BENCH_WA_VERIFY
 EOF
-    PORT="$(free_port)"
-    "$BUILD_DIR/loket" serve --bot "$TMP/bot" --listen "127.0.0.1:$PORT" \
-        --db "sqlite:$TMP/loket.db" >"$TMP/server.log" 2>&1 &
-    SERVER_PID=$!
-    tries=0
-    until curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; do
-        tries=$((tries + 1))
-        if [ "$tries" -gt 300 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
-            echo "run.sh: loket serve did not start; its log:" >&2
-            cat "$TMP/server.log" >&2
-            exit 1
-        fi
-        sleep 0.1
-    done
+    PORT="$(bench_free_port)"
+    bench_start_loket "$BUILD_DIR/loket" "$TMP/bot" "$TMP/loket.db" "$PORT" "$TMP/server.log"
 }
 
 run_pass() { # python|c
@@ -143,10 +111,10 @@ run_pass() { # python|c
     else
         FAKE_NAME="fast fake in C (bench_webhook --serve-fake)"
     fi
-    echo "== pass '$KIND': loket serve ($BUILD_DIR, ${BUILDTYPE:-unknown build type}), pid $SERVER_PID," \
+    echo "== pass '$KIND': loket serve ($BUILD_DIR, ${BUILDTYPE:-unknown build type}), pid $LOKET_PID," \
          "$(nproc) cores (load average $(cut -d' ' -f1-3 /proc/loadavg)); replies go to $FAKE_NAME, pid $FAKE_PID"
 
-    L0="$(cpu_s "$SERVER_PID")"
+    L0="$(cpu_s "$LOKET_PID")"
     F0="$(cpu_s "$FAKE_PID")"
     T0="$(date +%s.%N)"
     rc=0
@@ -156,7 +124,7 @@ run_pass() { # python|c
         BENCH_RC="$rc"
     fi
     T1="$(date +%s.%N)"
-    L1="$(cpu_s "$SERVER_PID")"
+    L1="$(cpu_s "$LOKET_PID")"
     F1="$(cpu_s "$FAKE_PID")"
     ACKED="$(sed -n 's/^result: .* ok=\([0-9]*\) .*/\1/p' "$TMP/bench.$KIND.out")"
     ACKED="${ACKED:-0}"
@@ -188,7 +156,7 @@ run_pass() { # python|c
         sleep 1
         waited=$((waited + 1))
     done
-    L2="$(cpu_s "$SERVER_PID")"
+    L2="$(cpu_s "$LOKET_PID")"
     F2="$(cpu_s "$FAKE_PID")"
     if [ "$waited" -ge "$DRAIN_MAX_S" ]; then
         echo "run.sh: replies still flowing after $DRAIN_MAX_S s; counting what arrived so far" >&2
@@ -232,19 +200,14 @@ EOF
     fi
 
     # What Loket handled and stored (it finishes its queue before it exits).
-    stop_pid "$SERVER_PID" 60
-    SERVER_PID=""
+    bench_stop_loket 60
     if sqlite3 "$TMP/loket.db" "select 1 from channel_inbox limit 0" >/dev/null 2>&1; then
         echo "inbox (db):          $(sqlite3 "$TMP/loket.db" "select count(*) || ' events, ' || coalesce(sum(done), 0) || ' handled' from channel_inbox")," \
              "$(sqlite3 "$TMP/loket.db" "select count(*) from conversations where channel = 'whatsapp'") WhatsApp conversations," \
              "$(sqlite3 "$TMP/loket.db" "select count(*) from turns where role = 'user'") user turns stored"
     fi
-    ERRORS="$(grep -ciE 'error|fout|warn|not delivered|not handled|sanitizer' "$TMP/server.log" || true)"
-    echo "server log:          $(wc -l <"$TMP/server.log") lines, $ERRORS mentioning error/warn/not delivered/not handled"
-    if [ "$ERRORS" -gt 0 ]; then
-        grep -iE 'error|fout|warn|not delivered|not handled|sanitizer' "$TMP/server.log" |
-            sed 's/[0-9a-f]\{32,\}/<id>/g' | sort | uniq -c | sort -rn | head -n 5
-    fi
+    bench_log_summary "$TMP/server.log" 'error|fout|warn|not delivered|not handled|sanitizer' \
+        'error/warn/not delivered/not handled' 'server log:         '
 
     # The fake alone, used the way Loket's channel workers use it (4 lanes, a new connection for
     # every reply): if it takes replies about as fast as Loket sent them, the fake is the limit.
@@ -255,7 +218,7 @@ EOF
         "$BUILD_DIR/bench/bench_webhook" --probe-fake "127.0.0.1:$FAKE_PORT" -c 4 -d "$PROBE_S" \
             --phone-id "$PHONE_ID" | grep -v '^result:' | tee "$TMP/probe.out" || true
     fi
-    stop_pid "$FAKE_PID" 5
+    bench_stop_pid "$FAKE_PID" 5
     FAKE_PID=""
     if [ "$KIND" = c ]; then
         grep -v '^result:' "$TMP/fake.log" | grep -v 'listening on' | sed 's/^/replies (fake):      /'

@@ -6,6 +6,8 @@
 # Usage: bench/widget/run.sh [runs]   env: BUILD_DIR (default build-release), LOKET_BIN
 set -eu
 cd "$(dirname "$0")/../.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 RUNS="${1:-20}"
 BUILD_DIR="${BUILD_DIR:-build-release}"
 
@@ -22,39 +24,14 @@ if [ $((js_gz + css_gz)) -gt 51200 ]; then
 fi
 
 if [ -z "${LOKET_BIN:-}" ]; then
-    if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-        meson setup "$BUILD_DIR" --buildtype=release >/dev/null
-    fi
-    ninja -C "$BUILD_DIR" loket >/dev/null
+    bench_build "$BUILD_DIR" loket
     LOKET_BIN="$BUILD_DIR/loket"
 fi
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
     (cd tests/browser && npm ci --no-audit --no-fund)
 fi
 
-TMP="$(mktemp -d /tmp/loket-bench-widget.XXXXXX)"
-SERVER_PID=""
-cleanup() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-"$LOKET_BIN" serve --bot bots/gemeente-demo --listen "127.0.0.1:$PORT" --db "sqlite:$TMP/loket.db" \
-    >"$TMP/server.log" 2>&1 &
-SERVER_PID=$!
-tries=0
-until curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; do
-    tries=$((tries + 1))
-    if [ "$tries" -gt 300 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        echo "run.sh: loket serve did not start; its log:" >&2
-        cat "$TMP/server.log" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
+bench_init /tmp/loket-bench-widget.XXXXXX
+PORT="$(bench_free_port)"
+bench_start_loket "$LOKET_BIN" bots/gemeente-demo "$BENCH_TMP/loket.db" "$PORT" "$BENCH_TMP/server.log"
 node bench/widget/first_paint.mjs "http://127.0.0.1:$PORT" "$RUNS"
