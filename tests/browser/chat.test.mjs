@@ -10,34 +10,13 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, openSync, readFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve, dirname, isAbsolute } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { HOST, REPO_ROOT, loketBin, freePort, sleep } from './lib.mjs';
 
-const HOST = '127.0.0.1';
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCREENSHOT = '/tmp/loket-chat.png';
 const WAIT_MS = 15000;
-
-function loketBin() {
-  const path = process.env.LOKET_BIN || 'build/loket';
-  return isAbsolute(path) ? path : join(REPO_ROOT, path);
-}
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, HOST, () => {
-      const { port } = probe.address();
-      probe.close(() => ok(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 /* Starts `loket serve` on a free port and waits (30 s at most) until /healthz answers. */
 async function startServer() {

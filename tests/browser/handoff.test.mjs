@@ -18,56 +18,14 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve, dirname, isAbsolute } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { HOST, REPO_ROOT, AXE_PATH, AXE_TAGS, loketBin, freePort, sleep, waitUntil, stop } from './lib.mjs';
 
-const HOST = '127.0.0.1';
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const AXE_PATH = join(REPO_ROOT, 'tests', 'browser', 'node_modules', 'axe-core', 'axe.min.js');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const WAIT_MS = 15000;
 const PASSWORD = 'lang-en-geheim-wachtwoord-7';
 const ASK_PERSON = 'Ik wil een medewerker spreken';
-
-function loketBin() {
-  const path = process.env.LOKET_BIN || 'build/loket';
-  return isAbsolute(path) ? path : join(REPO_ROOT, path);
-}
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, HOST, () => {
-      const { port } = probe.address();
-      probe.close(() => ok(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-
-async function waitUntil(what, fn, ms = WAIT_MS) {
-  const deadline = Date.now() + ms;
-  let last;
-  while (Date.now() < deadline) {
-    last = await fn();
-    if (last) return last;
-    await sleep(50);
-  }
-  throw new Error(`${what} did not happen in ${ms} ms`);
-}
-
-function stop(proc) {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  const exited = new Promise((ok) => proc.once('exit', ok));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
-  return exited.finally(() => clearTimeout(timer));
-}
 
 /* The demo bot with every team open all day, every day, and no holidays: the e2e harness's own
  * patch (tests/e2e/harness.py, standard-library Python), so both suites patch the same way. */

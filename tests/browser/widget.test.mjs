@@ -20,53 +20,14 @@ import { cpSync, mkdtempSync, rmSync, openSync, readFileSync, existsSync, append
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve, dirname, isAbsolute } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { HOST, REPO_ROOT, AXE_PATH, AXE_TAGS, loketBin, freePort, sleep, waitUntil, stop } from './lib.mjs';
 
-const HOST = '127.0.0.1';
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const AXE_PATH = join(REPO_ROOT, 'tests', 'browser', 'node_modules', 'axe-core', 'axe.min.js');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const WAIT_MS = 15000;
 /* A 1x1 PNG. */
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
   '1f15c4890000000d49444154789c63f80f00000101000518d84e0000000049454e44ae426082', 'hex');
-
-function loketBin() {
-  const path = process.env.LOKET_BIN || 'build/loket';
-  return isAbsolute(path) ? path : join(REPO_ROOT, path);
-}
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, HOST, () => {
-      const { port } = probe.address();
-      probe.close(() => ok(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-
-async function waitUntil(what, fn, ms = 30000) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await fn()) return;
-    await sleep(50);
-  }
-  throw new Error(`${what} did not happen in ${ms} ms`);
-}
-
-function stop(proc) {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  const exited = new Promise((ok) => proc.once('exit', ok));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
-  return exited.finally(() => clearTimeout(timer));
-}
 
 /* tests/fake/fake_llm.py on a free port (it writes the port to a file). */
 async function startFakeLlm(dir) {
