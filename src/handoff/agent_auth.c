@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +254,60 @@ static void agent_hand_out(struct store_agent *a, struct agent_session_info *out
 	out->expires_ms = expires_ms;
 }
 
+/* Unknown usernames lock like real ones (in this process), so a 429 does
+ * not tell an attacker that a username exists. Keyed by a hash of the
+ * name; a slot taken by another name starts afresh (best effort). */
+#define GHOST_SLOTS 256
+static struct ghost {
+	unsigned char key[16];
+	int failures;
+	int64_t locked_until_ms;
+} ghosts[GHOST_SLOTS];
+static pthread_mutex_t ghosts_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static struct ghost *ghost_slot(const char *bot, const char *username, unsigned char key[16])
+{
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+	char name[400];
+	int n = snprintf(name, sizeof(name), "%.64s\n%.300s", bot, username ? username : "");
+
+	SHA256((const unsigned char *)name, (size_t)n < sizeof(name) ? (size_t)n : sizeof(name) - 1,
+	       digest);
+	memcpy(key, digest, 16);
+	return &ghosts[digest[16] % GHOST_SLOTS];
+}
+
+/* Seconds an unknown username stays locked (0: not locked); with failed,
+ * counts one more failure first. */
+static int64_t ghost_check(const char *bot, const char *username, int failed, int64_t now_ms)
+{
+	unsigned char key[16];
+	struct ghost *g = ghost_slot(bot, username, key);
+	int64_t secs = 0;
+
+	pthread_mutex_lock(&ghosts_mu);
+	if (memcmp(g->key, key, sizeof(key))) {
+		memcpy(g->key, key, sizeof(key));
+		g->failures = 0;
+		g->locked_until_ms = 0;
+	}
+	if (g->locked_until_ms > now_ms) {
+		secs = (g->locked_until_ms - now_ms + 999) / 1000;
+	} else if (failed && ++g->failures >= AGENT_LOCK_AFTER) {
+		g->failures = 0;
+		g->locked_until_ms = now_ms + AGENT_LOCK_MS;
+	}
+	pthread_mutex_unlock(&ghosts_mu);
+	return secs;
+}
+
+static int locked_error(struct lk_err *err, int64_t secs)
+{
+	return lk_err_setr(err, LK_EBUSY, "locked",
+			   "too many failed logins; account locked for %lld more seconds",
+			   (long long)secs);
+}
+
 int agent_login(struct store *st, const char *bot, const char *username, const char *password,
 		int64_t now_ms, char token_out[65], struct agent_session_info *out,
 		struct lk_err *err)
@@ -273,7 +328,14 @@ int agent_login(struct store *st, const char *bot, const char *username, const c
 		rc = store_agent_by_username(st, bot, username, &a, &lerr);
 	if (rc == LK_ENOTFOUND) {
 		/* the same work as for a known user, then the same answer */
+		int64_t secs = ghost_check(bot, username, 0, now_ms);
+
+		if (secs) {
+			agent_audit(st, bot, "unknown", "login_failed", "locked", now_ms);
+			return locked_error(err, secs);
+		}
 		(void)agent_password_verify(agent_dummy_hash, password ? password : "");
+		ghost_check(bot, username, 1, now_ms);
 		agent_audit(st, bot, "unknown", "login_failed", "", now_ms);
 		return lk_err_setr(err, LK_EAUTH, "invalid_login", AGENT_INVALID_LOGIN);
 	}
@@ -287,9 +349,7 @@ int agent_login(struct store *st, const char *bot, const char *username, const c
 
 		agent_audit(st, bot, a.id, "login_failed", "locked", now_ms);
 		store_agent_release(&a);
-		return lk_err_setr(err, LK_EBUSY, "locked",
-				   "too many failed logins; account locked for %lld more seconds",
-				   (long long)secs);
+		return locked_error(err, secs);
 	}
 	match = agent_password_verify(a.pw_hash, password);
 	if (a.disabled) {

@@ -248,6 +248,34 @@ static void test_lockout_after_five_failures_and_unlock(void **state)
 	login(f, T0 + 71 * 1000, token, NULL); /* 4 failures do not lock */
 }
 
+/* An unknown username locks like a real one: a 429 does not reveal that a name exists. */
+static void test_unknown_user_locks_alike(void **state)
+{
+	struct fixture *f = *state;
+	struct lk_err known = {0}, ghost = {0};
+	char token[65];
+
+	for (int i = 0; i < AGENT_LOCK_AFTER; i++) {
+		assert_int_equal(agent_login(f->st, BOT, USER, "wrong password!", T0 + i, token,
+					     NULL, NULL),
+				 LK_EAUTH);
+		assert_int_equal(agent_login(f->st, BOT, "nobody.at.all", "wrong password!", T0 + i,
+					     token, NULL, NULL),
+				 LK_EAUTH);
+	}
+	assert_int_equal(agent_login(f->st, BOT, USER, PW, T0 + 10, token, NULL, &known), LK_EBUSY);
+	assert_int_equal(agent_login(f->st, BOT, "nobody.at.all", PW, T0 + 10, token, NULL, &ghost),
+			 LK_EBUSY);
+	assert_string_equal(known.reason, ghost.reason);
+	assert_string_equal(known.msg, ghost.msg);
+	/* another unknown name is not locked by it, and the lock ends after the minute */
+	assert_int_equal(agent_login(f->st, BOT, "someone.else", PW, T0 + 10, token, NULL, NULL),
+			 LK_EAUTH);
+	assert_int_equal(agent_login(f->st, BOT, "nobody.at.all", PW, T0 + 4 + 60 * 1000, token, NULL,
+				     NULL),
+			 LK_EAUTH);
+}
+
 /* ----------------------------------------------------------------- sessions */
 
 static void test_session_cookie_among_others(void **state)
@@ -692,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_weak_passwords_are_refused),
 		cmocka_unit_test(test_cookie_strings),
 		cmocka_unit_test_setup_teardown(test_login_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_user_locks_alike, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_password_and_unknown_user_look_alike, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_disabled_account_cannot_log_in, setup, teardown),
