@@ -55,7 +55,7 @@ void handoff_agent_stream_close(struct handoff *h, const char *agent_id);
 size_t handoff_event_keys(struct handoff *h, const struct store_agent *a, char keys[][48],
 			  size_t max);
 
-/* {"teams":[{"id","name","open","waiting","assigned"}],"canned","agent_timeout_s"} */
+/* {"teams":[{"id","name","names":{lang:name},"open","waiting","assigned"}],"canned","agent_timeout_s"} */
 json_t *handoff_overview(struct handoff *h, const struct store_agent *a);
 /* {"waiting":[H],"waiting_total","mine":[H],"assigned":[H]} */
 int handoff_queue(struct handoff *h, const struct store_agent *a, json_t **out,
