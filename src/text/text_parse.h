@@ -168,9 +168,10 @@ int text_parse_phone_nl(const char *text, char *out, size_t size);
  * country). Returns 1 or 0. */
 int text_parse_iban(const char *text, char *out, size_t size);
 
-/* Finds a Dutch licence plate (kenteken) in any sidecode 1..14 (XX-99-99,
- * 99-99-XX, 99-XX-99, XX-99-XX, XX-XX-99, 99-XX-XX, 99-XXX-9, 9-XXX-99,
- * XX-999-X, X-999-XX, XXX-99-X, X-99-XXX, 9-XX-999, 999-XX-9), written with
+/* Finds a Dutch licence plate (kenteken) in any sidecode 1..14 (L a letter,
+ * 9 a digit: LL-99-99, 99-99-LL, 99-LL-99, LL-99-LL, LL-LL-99, 99-LL-LL,
+ * 99-LLL-9, 9-LLL-99, LL-999-L, L-999-LL, LLL-99-L, L-99-LLL, 9-LL-999,
+ * 999-LL-9), written with
  * all the dashes of the sidecode or with none; writes the dashed canonical
  * form upper-case ("AB-12-CD") to out[size] (at least 9 bytes). Letters are
  * not checked against the RDW series. Six characters without dashes are
