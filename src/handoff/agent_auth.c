@@ -5,6 +5,7 @@
  */
 #include "handoff/agent_auth.h"
 
+#include "core/clock.h"
 #include "core/mem.h"
 
 #include <argon2.h>
@@ -465,7 +466,6 @@ int agent_logout(struct store *st, const char *bot, const char *cookie_header,
 	unsigned char hash[32];
 	struct store_session s;
 	struct lk_err lerr = {0};
-	struct timespec ts;
 	int rc;
 
 	if (!agent_cookie_token(cookie_header, token))
@@ -482,9 +482,7 @@ int agent_logout(struct store *st, const char *bot, const char *cookie_header,
 			*err = lerr;
 		return rc;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	agent_audit(st, bot, s.agent_id, "logout", "",
-		    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	agent_audit(st, bot, s.agent_id, "logout", "", lk_now_ms());
 	mem_wipe(&s, sizeof(s));
 	return 0;
 }
@@ -591,14 +589,6 @@ bad:
 			   "teams are a JSON array of distinct team ids (a-z, 0-9, '-')");
 }
 
-static int64_t agent_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int agent_account_create(struct store *st, const char *bot, const char *username,
 			 const char *name, const char *role, const char *teams_json,
 			 const char *password, char id_out[STORE_AGENT_ID_MAX], struct lk_err *err)
@@ -634,7 +624,7 @@ int agent_account_create(struct store *st, const char *bot, const char *username
 	snprintf(a.role, sizeof(a.role), "%s", role);
 	a.teams = teams;
 	a.pw_hash = hash;
-	a.created_ms = agent_now_ms();
+	a.created_ms = lk_now_ms();
 	rc = store_agent_add(st, bot, &a, err);
 	if (rc == LK_EEXIST) {
 		rc = lk_err_setr(err, LK_EEXIST, "username_taken", "that username is taken");

@@ -5,6 +5,7 @@
 #include "handoff/agent_cli.h"
 
 #include "conv/bot.h"
+#include "core/clock.h"
 #include "core/mem.h"
 #include "handoff/agent_auth.h"
 #include "handoff/handoff_config.h"
@@ -118,14 +119,6 @@ static int cli_parse(int argc, char **argv, struct cli_opts *o)
 		*(const char **)((char *)o + flags[k].off) = argv[++i];
 	}
 	return 0;
-}
-
-static int64_t cli_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A strong password of CLI_GEN_LEN characters from an alphabet without
@@ -245,7 +238,7 @@ static void cli_audit(struct store *st, const char *bot, const char *id, const c
 	struct lk_err err = {0};
 
 	memset(&a, 0, sizeof(a));
-	a.at_ms = cli_now_ms();
+	a.at_ms = lk_now_ms();
 	snprintf(a.actor, sizeof(a.actor), "system");
 	snprintf(a.action, sizeof(a.action), "%s", action);
 	snprintf(a.detail, sizeof(a.detail), "%s %s (cli)", id, what);
@@ -365,7 +358,7 @@ static int cli_list(struct cli_ctx *c)
 {
 	struct store_agents l = {0};
 	struct lk_err err = {0};
-	int64_t now = cli_now_ms();
+	int64_t now = lk_now_ms();
 
 	if (store_agent_list(c->st, bot_id(c->b), &l, &err))
 		return cli_fail(&err);

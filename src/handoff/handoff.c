@@ -14,14 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-int64_t ho_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 const char *ho_bot_of(const struct handoff *h)
 {
 	return bot_id(h->bot);
@@ -101,7 +93,7 @@ void handoff_audit(struct handoff *h, const char *actor, const char *action, con
 	struct lk_err err = {0};
 
 	memset(&a, 0, sizeof(a));
-	a.at_ms = ho_now_ms();
+	a.at_ms = lk_now_ms();
 	snprintf(a.actor, sizeof(a.actor), "%s", actor);
 	snprintf(a.action, sizeof(a.action), "%s", action);
 	snprintf(a.conv_id, sizeof(a.conv_id), "%s", conv_id ? conv_id : "");
@@ -389,7 +381,7 @@ static int start(struct handoff *h, struct conv_handoff_turn *t, const char *rea
 	const struct store_conv *c = t->conv;
 	const char *team = pick_team(h, c, team_hint, t->text);
 	struct store_handoff r;
-	int64_t now = ho_now_ms();
+	int64_t now = lk_now_ms();
 	int rc;
 
 	if (notice_key)
@@ -478,7 +470,7 @@ static int during(struct handoff *h, struct conv_handoff_turn *t, struct store_h
 		struct store_handoff closed = {0};
 
 		rc = store_handoff_close(h->st, ho_bot_of(h), r->conv_id, NULL, "cancelled", NULL,
-					 ho_now_ms(), &closed, err);
+					 lk_now_ms(), &closed, err);
 		store_handoff_release(&closed);
 		if (rc)
 			return rc;
@@ -641,7 +633,7 @@ int handoff_new(struct handoff **out, const struct bot *bot, struct store *st,
 	h->ops = (struct conv_handoff){h, hook_before, hook_after, hook_describe};
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cond, NULL);
-	ho_count_online(h, ho_now_ms());
+	ho_count_online(h, lk_now_ms());
 	if (pthread_create(&h->thread, NULL, ho_watch_main, h)) {
 		handoff_free(h);
 		return lk_err_set(err, LK_EIO, "could not start the handoff thread");

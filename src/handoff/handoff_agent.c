@@ -20,7 +20,7 @@
 
 void handoff_agent_seen(struct handoff *h, const struct store_agent *a)
 {
-	int64_t now = ho_now_ms();
+	int64_t now = lk_now_ms();
 
 	if (now - a->last_seen_ms >= SEEN_EVERY_MS)
 		store_agent_seen(h->st, ho_bot_of(h), a->id, now, NULL);
@@ -29,14 +29,14 @@ void handoff_agent_seen(struct handoff *h, const struct store_agent *a)
 int handoff_agent_online(struct handoff *h, const struct store_agent *a)
 {
 	return !a->disabled &&
-	       ho_now_ms() - a->last_seen_ms <= (int64_t)handoff_agent_timeout_s(h->cfg) * 1000;
+	       lk_now_ms() - a->last_seen_ms <= (int64_t)handoff_agent_timeout_s(h->cfg) * 1000;
 }
 
 void handoff_agent_stream_open(struct handoff *h, const char *agent_id)
 {
 	size_t i;
 
-	store_agent_seen(h->st, ho_bot_of(h), agent_id, ho_now_ms(), NULL);
+	store_agent_seen(h->st, ho_bot_of(h), agent_id, lk_now_ms(), NULL);
 	pthread_mutex_lock(&h->mu);
 	for (i = 0; i < h->n_online; i++)
 		if (!strcmp(h->online[i].id, agent_id))
@@ -120,7 +120,7 @@ static json_t *handoff_json(struct handoff *h, const struct store_handoff *r, in
 	char when[32];
 	struct store_conv c;
 	json_t *o;
-	int64_t now = ho_now_ms();
+	int64_t now = lk_now_ms();
 
 	ho_iso_ms(r->requested_ms, when);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "conv_id", r->conv_id, "team", r->team,
@@ -284,10 +284,10 @@ int handoff_claim(struct handoff *h, const struct store_agent *a, const char *co
 	*out = NULL;
 	memset(&r, 0, sizeof(r));
 	if (conv_id)
-		rc = store_handoff_claim(h->st, ho_bot_of(h), conv_id, a->id, ho_teams_filter(a), ho_now_ms(),
+		rc = store_handoff_claim(h->st, ho_bot_of(h), conv_id, a->id, ho_teams_filter(a), lk_now_ms(),
 					 &r, err);
 	else
-		rc = store_handoff_claim_next(h->st, ho_bot_of(h), a->id, ho_teams_filter(a), ho_now_ms(), &r,
+		rc = store_handoff_claim_next(h->st, ho_bot_of(h), a->id, ho_teams_filter(a), lk_now_ms(), &r,
 					      err);
 	if (rc == LK_EBUSY)
 		return lk_err_setr(err, LK_EEXIST, "already_claimed",
@@ -302,7 +302,7 @@ int handoff_claim(struct handoff *h, const struct store_agent *a, const char *co
 	if (rc)
 		return rc;
 	atomic_fetch_add(&h->claims, 1);
-	store_agent_seen(h->st, ho_bot_of(h), a->id, ho_now_ms(), NULL);
+	store_agent_seen(h->st, ho_bot_of(h), a->id, lk_now_ms(), NULL);
 	handoff_audit(h, a->id, "claim", r.conv_id, r.team, NULL);
 	ho_publish_queue(h, "claimed", r.conv_id, r.team, a->id);
 	ho_mark_dirty(h, r.team);
@@ -388,7 +388,7 @@ static char *summary_draft(struct handoff *h, const struct store_handoff *r,
 		 citizen, agent);
 	if (agent_name && r->claimed_ms)
 		buf_addf(&b, " Behandeld door %s in %lld min.", agent_name,
-			 (long long)((ho_now_ms() - r->claimed_ms + 59999) / 60000));
+			 (long long)((lk_now_ms() - r->claimed_ms + 59999) / 60000));
 	return buf_detach(&b, NULL);
 }
 
@@ -597,7 +597,7 @@ static int finish(struct handoff *h, const struct store_agent *a, const char *co
 	if (!summary)
 		summary = draft = summary_draft(h, &r, a->name);
 	rc = store_handoff_close(h->st, ho_bot_of(h), conv_id, handoff_is_supervisor(a) ? NULL : a->id,
-				 outcome, summary, ho_now_ms(), NULL, err);
+				 outcome, summary, lk_now_ms(), NULL, err);
 	if (rc == LK_EBUSY)
 		rc = lk_err_setr(err, LK_EEXIST, "not_holder", "this conversation is no longer with you");
 	if (rc)
@@ -664,7 +664,7 @@ int handoff_assign(struct handoff *h, const struct store_agent *a, const char *c
 		goto out;
 	}
 	memset(&given, 0, sizeof(given));
-	rc = store_handoff_assign(h->st, ho_bot_of(h), conv_id, to.id, ho_now_ms(), &given, err);
+	rc = store_handoff_assign(h->st, ho_bot_of(h), conv_id, to.id, lk_now_ms(), &given, err);
 	if (!rc) {
 		handoff_audit(h, a->id, "assign", conv_id, r.team, to.id);
 		ho_publish_queue(h, "assigned", conv_id, r.team, to.id);
@@ -743,7 +743,7 @@ int handoff_ticket_done(struct handoff *h, const struct store_agent *a, const ch
 		rc = lk_err_setr(err, LK_EPERM, "forbidden", "this ticket belongs to another team");
 		goto out;
 	}
-	rc = store_ticket_done(h->st, ho_bot_of(h), ref, a->id, ho_now_ms(), err);
+	rc = store_ticket_done(h->st, ho_bot_of(h), ref, a->id, lk_now_ms(), err);
 	if (rc == LK_EBUSY)
 		rc = lk_err_setr(err, LK_EEXIST, "already_done", "this ticket is already done");
 	if (!rc)

@@ -4,6 +4,7 @@
 #include "handoff/handoff_config.h"
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/mem.h"
 #include "core/yaml_json.h"
 #include "text/text_norm.h"
@@ -219,24 +220,6 @@ static int get_int(const struct load *l, const json_t *obj, const char *key, int
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-	int64_t yy = (int64_t)y - (m <= 2);
-	int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
-	int64_t yoe = yy - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + doe - 719468;
-}
-
-static int is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 static int two_digits(const char *s)
 {
 	return (s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9') ? (s[0] - '0') * 10 +
@@ -248,21 +231,11 @@ static int two_digits(const char *s)
  * YYYY-MM-DD date from 1970 to 2199. */
 static int64_t parse_date(const char *s)
 {
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int y, m, d, hi, lo;
+	int64_t day;
 
-	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+	if (!lk_day_parse(s, &day) || day >= lk_days_from_civil(2200, 1, 1))
 		return -1;
-	hi = two_digits(s);
-	lo = two_digits(s + 2);
-	m = two_digits(s + 5);
-	d = two_digits(s + 8);
-	if (hi < 0 || lo < 0 || m < 1 || m > 12 || d < 1)
-		return -1;
-	y = hi * 100 + lo;
-	if (y < 1970 || y > 2199 || d > mdays[m - 1] + (m == 2 && is_leap(y)))
-		return -1;
-	return days_from_civil(y, m, d);
+	return day;
 }
 
 /* A list of dates at obj.key (optional) into a new array. */

@@ -11,17 +11,12 @@
  * arithmetic below cannot overflow. */
 #define T_LIMIT ((int64_t)1 << 40)
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 /* The local day (days since 1970-01-01) and minute of the day of t_s. */
 static void local_day(int64_t t_s, int64_t *day, int *minute)
 {
 	int64_t local = t_s + lk_amsterdam_offset(t_s);
 
-	*day = floor_div(local, DAY);
+	*day = lk_floor_div(local, DAY);
 	*minute = (int)((local - *day * DAY) / 60);
 }
 

@@ -50,7 +50,6 @@ struct handoff {
 };
 
 /* --- small helpers (handoff.c) --- */
-int64_t ho_now_ms(void);
 const char *ho_bot_of(const struct handoff *h);
 /* The agent's teams as the store's filter: NULL (every team) for supervisors. */
 const char *ho_teams_filter(const struct store_agent *a);

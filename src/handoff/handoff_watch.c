@@ -6,6 +6,7 @@
  */
 #include "handoff/handoff_int.h"
 
+#include "core/clock.h"
 #include "core/mem.h"
 
 #include <stdlib.h>
@@ -162,24 +163,19 @@ void *ho_watch_main(void *arg)
 	int64_t seen_every = timeout_ms / 3 < 1000 ? 500 : timeout_ms / 3;
 	int64_t last_seen = 0, last_count = 0, last_prune = 0;
 	/* tickets carry whole seconds (the flows' clock): from the start of this one */
-	int64_t tickets_since = ho_now_ms() / 1000 * 1000 - 1;
+	int64_t tickets_since = lk_now_ms() / 1000 * 1000 - 1;
 
 	pthread_mutex_lock(&h->mu);
 	while (!h->stopping) {
 		struct timespec until;
 		int64_t now;
 
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += (long)TICK_MS * 1000000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
+		lk_deadline_ms(&until, TICK_MS);
 		pthread_cond_timedwait(&h->cond, &h->mu, &until);
 		if (h->stopping)
 			break;
 		pthread_mutex_unlock(&h->mu);
-		now = ho_now_ms();
+		now = lk_now_ms();
 		if (now - last_seen >= seen_every) {
 			refresh_online(h, now);
 			last_seen = now;

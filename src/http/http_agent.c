@@ -8,6 +8,7 @@
  */
 #include "http/http_agent.h"
 
+#include "core/clock.h"
 #include "core/mem.h"
 #include "handoff/agent_auth.h"
 #include "handoff/handoff.h"
@@ -18,14 +19,6 @@
 #include <time.h>
 
 #define SUMMARY_MAX 4000
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The logged-in agent, or an error response (401 / 403 csrf / 404 when
  * the bot has no handoff). changes: the request changes something, so it
@@ -40,7 +33,7 @@ static int session(struct api_ctx *ctx, const struct http_request *req, struct h
 		http_error(res, 404, "route_not_found", "no such address");
 		return -1;
 	}
-	if (agent_session_check(ctx->st, bot_id(ctx->bot), req->header(req, "Cookie"), now_ms(), s,
+	if (agent_session_check(ctx->st, bot_id(ctx->bot), req->header(req, "Cookie"), lk_now_ms(), s,
 				&err)) {
 		http_error(res, 401, "not_logged_in", "log in first");
 		return -1;
@@ -99,7 +92,7 @@ static void agent_login_route(void *vctx, const struct http_request *req, struct
 		return;
 	}
 	memset(&s, 0, sizeof(s));
-	rc = agent_login(ctx->st, bot_id(ctx->bot), user, pw, now_ms(), token, &s, &err);
+	rc = agent_login(ctx->st, bot_id(ctx->bot), user, pw, lk_now_ms(), token, &s, &err);
 	if (rc == LK_EBUSY) {
 		http_error(res, 429, "locked", err.msg);
 		return;

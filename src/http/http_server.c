@@ -7,6 +7,7 @@
 #include "http/http_router.h"
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/mem.h"
 
 #include <arpa/inet.h>
@@ -200,8 +201,9 @@ static void stream_free(void *cls)
 	free(s);
 }
 
-/* Every ping_s seconds (PING_INTERVAL_S by default), idle streams send a comment line: proxies keep
- * the connection open and a vanished client is noticed. */
+/* Every ping_s seconds (PING_INTERVAL_S by default), idle streams send a
+ * comment line: proxies keep the connection open and a vanished client is
+ * noticed. */
 static void *pinger_main(void *arg)
 {
 	struct http_server *srv = arg;
@@ -209,8 +211,7 @@ static void *pinger_main(void *arg)
 
 	pthread_mutex_lock(&srv->mu);
 	while (!srv->stopping) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += srv->ping_s;
+		lk_deadline_ms(&until, (int64_t)srv->ping_s * 1000);
 		pthread_cond_timedwait(&srv->tick, &srv->mu, &until);
 		if (srv->stopping)
 			break;

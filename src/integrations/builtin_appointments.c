@@ -10,6 +10,7 @@
  */
 #include "integrations/integ_int.h"
 
+#include "core/clock.h"
 #include "core/mem.h"
 
 #include <stdio.h>
@@ -90,7 +91,7 @@ static int appt_load_closed(const struct integ_ctx *c, struct appt_plan *p, cons
 			if (json_is_string(w) && !strcmp(json_string_value(w), location))
 				applies = true;
 		}
-		if (applies && date && integ_day_parse(date, &day))
+		if (applies && date && lk_day_parse(date, &day))
 			p->closed[p->nclosed++] = day;
 	}
 	json_decref(all);
@@ -265,7 +266,7 @@ static int appt_arg_day(json_t *args, const char *key, bool required, int64_t *d
 	char s[INTEG_WORD_MAX];
 	int rc = integ_arg_word(args, key, required, s, sizeof(s), present, err);
 
-	if (!rc && s[0] && !integ_day_parse(s, day))
+	if (!rc && s[0] && !lk_day_parse(s, day))
 		rc = integ_refuse(err, "invalid", "'%s' is not a date (YYYY-MM-DD)", key);
 	return rc;
 }
@@ -537,7 +538,7 @@ static int appt_changeable(const struct integ_ctx *c, const struct store_appt *a
 
 	if (strcmp(a->status, "booked"))
 		return integ_refuse(err, "cancelled", "appointment %s is cancelled", a->ref);
-	if (!integ_day_parse(a->day, &day) || day < integ_today(c) ||
+	if (!lk_day_parse(a->day, &day) || day < integ_today(c) ||
 	    (day == integ_today(c) && a->start_min <= integ_minute_now(c)))
 		return integ_refuse(err, "past", "appointment %s has passed", a->ref);
 	return 0;
@@ -615,7 +616,7 @@ int integ_appt_case(const struct integ_ctx *c, const char *ref, json_t **out,
 	integ_data_get(c, INTEG_KIND_LOCATION, a.location, &location, NULL);
 	where = location ? integ_label(c, location) : a.location;
 	integ_hhmm_format(a.start_min, start);
-	integ_day_parse(a.day, &day);
+	lk_day_parse(a.day, &day);
 	if (strcmp(a.status, "booked")) {
 		status = en ? "Cancelled" : "Geannuleerd";
 		snprintf(next, sizeof(next), "%s", en ? "You can make a new appointment."

@@ -5,9 +5,10 @@
  */
 #include "integrations/integ_int.h"
 
+#include "core/clock.h"
+
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define TICKET_TRIES 5
 #define TICKET_QUESTION_MAX 2000 /* bytes */
@@ -34,11 +35,8 @@ static int ticket_text(json_t *args, const char *key, bool required, size_t max_
  * in conversation tests) wins when it is not the real one. */
 static int64_t created_ms(int64_t now)
 {
-	struct timespec ts;
-	int64_t ms;
+	int64_t ms = lk_now_ms();
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	return ms / 1000 == now ? ms : now * 1000;
 }
 

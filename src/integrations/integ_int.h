@@ -128,8 +128,7 @@ void integ_random_hex(char out[STORE_ATTACHMENT_ID_LEN + 1]);
 /* --- dates and times (local, from ctx->now + utc_offset_s) --- */
 int64_t integ_today(const struct integ_ctx *c);       /* days since 1970-01-01 */
 int integ_minute_now(const struct integ_ctx *c);      /* minutes since local midnight */
-/* Strict "YYYY-MM-DD" (a real date, years 1970..9999). */
-bool integ_day_parse(const char *s, int64_t *day);
+/* Strict "YYYY-MM-DD" dates are parsed with lk_day_parse() (core/clock.h). */
 void integ_day_format(int64_t day, char out[11]);
 /* 0 = Monday .. 6 = Sunday. */
 int integ_weekday(int64_t day);

@@ -7,6 +7,7 @@
 #include "integrations/integ_int.h"
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/mem.h"
 
 #include <ctype.h>
@@ -365,7 +366,7 @@ static int seed_appointments(struct seed *s, struct lk_err *err)
 		rc = seed_keys(s, v, "closed day", closed_keys, err);
 		if (rc)
 			goto out;
-		if (!date || !integ_day_parse(date, &day)) {
+		if (!date || !lk_day_parse(date, &day)) {
 			rc = seed_fail(s, 0, err, "closed day %zu: 'date' is not YYYY-MM-DD",
 				       i + 1);
 			goto out;
@@ -775,7 +776,7 @@ static int seed_cases(struct seed *s, struct lk_err *err)
 			rc = seed_fail(s, line, err, "'zaaknummer' must be 3..23 of A-Z, 0-9, '-'");
 		else if (!*seed_col(row, idx, Z_TITLE) || !*seed_col(row, idx, Z_STATUS))
 			rc = seed_fail(s, line, err, "'titel' and 'status' are needed");
-		else if (!integ_day_parse(seed_col(row, idx, Z_DATE), &day))
+		else if (!lk_day_parse(seed_col(row, idx, Z_DATE), &day))
 			rc = seed_fail(s, line, err, "'datum' is not YYYY-MM-DD");
 		if (rc) {
 			json_decref(row);

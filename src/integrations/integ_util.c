@@ -4,6 +4,7 @@
  */
 #include "integrations/integ_int.h"
 
+#include "core/clock.h"
 #include "core/mem.h"
 
 #include <ctype.h>
@@ -438,72 +439,16 @@ void integ_random_hex(char out[STORE_ATTACHMENT_ID_LEN + 1])
 
 /* --- dates and times --- */
 
-static int64_t integ_floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t integ_days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = integ_floor_div(y, 400);
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void integ_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = integ_floor_div(z, 146097);
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 int64_t integ_today(const struct integ_ctx *c)
 {
-	return integ_floor_div(c->now + c->utc_offset_s, 86400);
+	return lk_floor_div(c->now + c->utc_offset_s, 86400);
 }
 
 int integ_minute_now(const struct integ_ctx *c)
 {
 	int64_t local = c->now + c->utc_offset_s;
 
-	return (int)((local - integ_floor_div(local, 86400) * 86400) / 60);
-}
-
-bool integ_day_parse(const char *s, int64_t *day)
-{
-	int64_t y = 0, yy;
-	int m, d, mm, dd;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++) {
-		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-			return false;
-	}
-	for (int i = 0; i < 4; i++)
-		y = y * 10 + (s[i] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
-		return false;
-	*day = integ_days_from_civil(y, m, d);
-	/* 2026-02-30 comes back as March: not a real date. */
-	integ_civil_from_days(*day, &yy, &mm, &dd);
-	return yy == y && mm == m && dd == d;
+	return (int)((local - lk_floor_div(local, 86400) * 86400) / 60);
 }
 
 void integ_day_format(int64_t day, char out[11])
@@ -511,7 +456,7 @@ void integ_day_format(int64_t day, char out[11])
 	int64_t y;
 	int m, d;
 
-	integ_civil_from_days(day, &y, &m, &d);
+	lk_civil_from_days(day, &y, &m, &d);
 	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)((y % 10000 + 10000) % 10000),
 		 (unsigned)m % 100u, (unsigned)d % 100u);
 }
@@ -550,7 +495,7 @@ void integ_hhmm_format(int min, char out[6])
 
 void integ_time_format(const struct integ_ctx *c, int64_t t, char out[32])
 {
-	int64_t local = t + c->utc_offset_s, day = integ_floor_div(local, 86400);
+	int64_t local = t + c->utc_offset_s, day = lk_floor_div(local, 86400);
 	int sec = (int)(local - day * 86400), off = c->utc_offset_s;
 	char date[11];
 

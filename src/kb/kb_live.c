@@ -4,6 +4,7 @@
 #include "kb/kb_live.h"
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/mem.h"
 #include "kb/kb_import.h"
 #include "kb/kb_synonyms.h"
@@ -238,13 +239,7 @@ static void *watch_main(void *arg)
 	while (!kl->stop) {
 		struct timespec ts;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += kl->interval_ms / 1000;
-		ts.tv_nsec += (long)(kl->interval_ms % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		lk_deadline_ms(&ts, kl->interval_ms);
 		pthread_cond_timedwait(&kl->stop_cond, &kl->lock, &ts);
 		if (kl->stop)
 			break;

@@ -5,6 +5,8 @@
 #include "text/text_parse.h"
 #include "text/text_parse_int.h"
 
+#include "core/clock.h"
+
 #include <string.h>
 
 #define TP_YEAR_MIN 1900
@@ -13,52 +15,11 @@
 
 /* --- calendar arithmetic --- */
 
-static int tp_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int tp_mdays(int y, int m)
-{
-	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	return m == 2 && tp_leap(y) ? 29 : days[m - 1];
-}
-
 static int tp_valid(int y, int m, int d)
 {
-	return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= tp_mdays(y, m);
+	return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= lk_month_days(y, m);
 }
 
-/* Days since 1970-01-01 of a valid proleptic Gregorian date (after Howard
- * Hinnant's days_from_civil). */
-static long tp_days(int y, int m, int d)
-{
-	long yy = y - (m <= 2);
-	long era = (yy >= 0 ? yy : yy - 399) / 400;
-	long yoe = yy - era * 400;
-	long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + doe - 719468;
-}
-
-static void tp_civil(long z, int *y, int *m, int *d)
-{
-	long era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-/* 0 = Monday .. 6 = Sunday; 1970-01-01 was a Thursday. */
 static int tp_weekday_of(long days)
 {
 	long w = (days + 3) % 7;
@@ -78,7 +39,10 @@ struct tp_dctx {
 
 static void tp_date_from_days(long days, struct tp_date *out)
 {
-	tp_civil(days, &out->y, &out->m, &out->d);
+	int64_t y;
+
+	lk_civil_from_days(days, &y, &out->m, &out->d);
+	out->y = (int)y;
 }
 
 /* Day and month without a year: this year, or the next year in which the
@@ -86,7 +50,7 @@ static void tp_date_from_days(long days, struct tp_date *out)
 static int tp_date_infer_year(const struct tp_dctx *c, int m, int d, struct tp_date *out)
 {
 	for (int y = c->today.y; y <= c->today.y + 8; y++) {
-		if (tp_valid(y, m, d) && tp_days(y, m, d) >= c->today_days) {
+		if (tp_valid(y, m, d) && (long)lk_days_from_civil(y, m, d) >= c->today_days) {
 			out->y = y;
 			out->m = m;
 			out->d = d;
@@ -455,7 +419,7 @@ static int tp_date_relative(const struct tp_dctx *c, size_t i, long base, struct
 		m = out->m - 1 + (int)(unit_kind[u] == 2 ? n : 12 * n);
 		y += m / 12;
 		m = m % 12 + 1;
-		d = out->d > tp_mdays(y, m) ? tp_mdays(y, m) : out->d;
+		d = out->d > lk_month_days(y, m) ? lk_month_days(y, m) : out->d;
 		return tp_set(y, m, d, out);
 	}
 }
@@ -558,7 +522,7 @@ int text_parse_date(const char *text, int today_y, int today_m, int today_d, cha
 	c.today.y = today_y;
 	c.today.m = today_m;
 	c.today.d = today_d;
-	c.today_days = tp_days(today_y, today_m, today_d);
+	c.today_days = (long)lk_days_from_civil(today_y, today_m, today_d);
 	for (i = 0; i < v.ntok && !found; i++)
 		found = tp_date_at(&c, i, &d, &last);
 	if (!found)

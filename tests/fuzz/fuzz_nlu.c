@@ -4,7 +4,7 @@
  * their own. Checks that results are well-formed probabilities.
  * Not built by meson; build and run from the repo root: sh tests/fuzz/run.sh 60 nlu
  */
-// fuzz-sources: src/core/buf.c src/core/err.c src/core/mem.c src/text/*.c src/nlu/*.c
+// fuzz-sources: src/core/buf.c src/core/clock.c src/core/err.c src/core/mem.c src/text/*.c src/nlu/*.c
 #include "core/mem.h"
 #include "nlu/nlu.h"
 

@@ -1,7 +1,7 @@
 /* fuzz_query.c - libFuzzer target for query handling: arbitrary bytes are
  * folded, tokenised and searched against a small fixed index, and a snippet
  * is cut for the top hit. Not built by meson; build and run from the repo root:
- * fuzz-sources: src/core/buf.c src/core/err.c src/core/mem.c src/text/*.c src/kb/kb_entry.c src/kb/kb_index.c src/kb/kb_index_query.c src/kb/kb_index_snippet.c src/kb/kb_synonyms.c
+ * fuzz-sources: src/core/buf.c src/core/clock.c src/core/err.c src/core/mem.c src/text/*.c src/kb/kb_entry.c src/kb/kb_index.c src/kb/kb_index_query.c src/kb/kb_index_snippet.c src/kb/kb_synonyms.c
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc \
  *     tests/fuzz/fuzz_query.c src/core/buf.c src/core/err.c src/core/mem.c \

@@ -2,7 +2,7 @@
  * go through every parser in src/text/text_parse*; none may crash, and every
  * output must be NUL-terminated within its size and well formed. Not built by
  * meson; build and run from the repo root with tests/fuzz/run.sh 60 text_parse
- * fuzz-sources: src/core/mem.c src/core/err.c src/text/text_stopwords.c src/text/text_parse.c src/text/text_parse_answer.c src/text/text_parse_date.c src/text/text_parse_ids.c
+ * fuzz-sources: src/core/mem.c src/core/err.c src/core/clock.c src/text/text_stopwords.c src/text/text_parse.c src/text/text_parse_answer.c src/text/text_parse_date.c src/text/text_parse_ids.c
  */
 #include "core/mem.h"
 #include "text/text_parse.h"
