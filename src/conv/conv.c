@@ -10,14 +10,13 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/mem.h"
+#include "core/token.h"
 #include "core/workq.h"
 #include "dialog/dialog.h"
 #include "llm/llm_config.h"
 #include "llm/llm_error.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #define APPEND_RETRIES 5
 
 _Static_assert(LLM_ERR_KIND_COUNT <= 16, "conv_stats.fallback_llm is too small");
+_Static_assert(STORE_TOKEN_HASH_LEN == TOKEN_HASH_LEN, "the store keeps a token's SHA-256");
 
 int conv_engine_new(struct conv_engine **out, const struct bot *bot, struct store *st,
 		    struct kb_live *kb, struct lk_err *err)
@@ -137,33 +137,6 @@ void conv_pending_remove(struct stripe *s, const char *id)
 	}
 }
 
-static void hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int random_hex(char *out, size_t bytes, struct lk_err *err)
-{
-	unsigned char raw[64];
-
-	if (bytes > sizeof(raw) || RAND_bytes(raw, (int)bytes) != 1)
-		return lk_err_set(err, LK_EIO, "no random bytes available");
-	hex_encode(raw, bytes, out);
-	mem_wipe(raw, sizeof(raw));
-	return 0;
-}
-
-static void token_hash(const char *token, unsigned char hash[STORE_TOKEN_HASH_LEN])
-{
-	SHA256((const unsigned char *)token, strlen(token), hash);
-}
-
 static int valid_id(const char *id)
 {
 	size_t n = strlen(id);
@@ -191,7 +164,7 @@ static int open_conv(struct conv_engine *e, const char *id, const char *token,
 		return rc;
 	if (!token)
 		return lk_err_set(err, LK_EAUTH, "this conversation needs its token");
-	token_hash(token, hash);
+	token_sha256(token, hash);
 	if (CRYPTO_memcmp(hash, c->token_hash, sizeof(hash)))
 		return lk_err_set(err, LK_EAUTH, "wrong token for this conversation");
 	return 0;
@@ -358,12 +331,13 @@ int conv_create(struct conv_engine *e, const char *lang, const char *channel, js
 		return lk_err_setr(err, LK_EINVAL, "invalid_channel",
 				   "channel must be a short lowercase word such as 'web'");
 	memset(&c, 0, sizeof(c));
-	if ((rc = random_hex(c.id, STORE_ID_LEN / 2, err)) || (rc = random_hex(token, TOKEN_BYTES, err)))
+	if ((rc = token_random_hex(c.id, STORE_ID_LEN / 2, err)) ||
+	    (rc = token_random_hex(token, TOKEN_BYTES, err)))
 		return rc;
 	snprintf(c.bot, sizeof(c.bot), "%s", bot_id(e->bot));
 	snprintf(c.lang, sizeof(c.lang), "%s", lang);
 	snprintf(c.channel, sizeof(c.channel), "%s", channel);
-	token_hash(token, c.token_hash);
+	token_sha256(token, c.token_hash);
 	c.created_at = (int64_t)time(NULL);
 	rc = store_conv_create(e->st, &c, err);
 	if (rc)

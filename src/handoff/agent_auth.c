@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/mem.h"
+#include "core/token.h"
 
 #include <argon2.h>
 #include <jansson.h>
@@ -36,29 +37,6 @@ static uint32_t agent_m_cost = 19456;
 static char agent_dummy_hash[AGENT_HASH_MAX] =
 	"$argon2id$v=19$m=19456,t=2,p=1$CzBVep/E6Q4zWH2ix+wRNg$"
 	"SlrlOTFzS56GUNBmmDQBgh3cAtC05UwaYzOZ43CU044";
-
-static void agent_hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-/* out receives 2 * bytes hex characters and a NUL; bytes <= 32. */
-static int agent_random_hex(char *out, size_t bytes, struct lk_err *err)
-{
-	unsigned char raw[32];
-
-	if (bytes > sizeof(raw) || RAND_bytes(raw, (int)bytes) != 1)
-		return lk_err_set(err, LK_EIO, "no random bytes available");
-	agent_hex(raw, bytes, out);
-	mem_wipe(raw, sizeof(raw));
-	return 0;
-}
 
 static int agent_is_hex64(const char *s, size_t len)
 {
@@ -235,11 +213,6 @@ static int agent_cookie_token(const char *header, char token[AGENT_TOKEN_HEX + 1
 	return 0;
 }
 
-static void agent_token_hash(const char *token, unsigned char hash[32])
-{
-	SHA256((const unsigned char *)token, strlen(token), hash);
-}
-
 /* Moves a loaded agent into out (when given) without its hash, else releases it. */
 static void agent_hand_out(struct store_agent *a, struct agent_session_info *out,
 			   const char *csrf, int64_t expires_ms)
@@ -371,10 +344,10 @@ int agent_login(struct store *st, const char *bot, const char *username, const c
 	}
 
 	(void)store_session_prune(st, bot, now_ms, NULL);
-	if ((rc = agent_random_hex(token_out, 32, err)) ||
-	    (rc = agent_random_hex(s.csrf, 32, err)))
+	if ((rc = token_random_hex(token_out, 32, err)) ||
+	    (rc = token_random_hex(s.csrf, 32, err)))
 		goto fail;
-	agent_token_hash(token_out, s.token_hash);
+	token_sha256(token_out, s.token_hash);
 	snprintf(s.agent_id, sizeof(s.agent_id), "%s", a.id);
 	s.created_ms = now_ms;
 	s.expires_ms = now_ms + AGENT_SESSION_MS;
@@ -414,7 +387,7 @@ int agent_session_check(struct store *st, const char *bot, const char *cookie_he
 		memset(out, 0, sizeof(*out));
 	if (!agent_cookie_token(cookie_header, token))
 		return lk_err_setr(err, LK_EAUTH, "not_logged_in", AGENT_NOT_LOGGED_IN);
-	agent_token_hash(token, hash);
+	token_sha256(token, hash);
 	mem_wipe(token, sizeof(token));
 	rc = store_session_get(st, bot, hash, &s, &lerr);
 	if (rc == LK_ENOTFOUND)
@@ -470,7 +443,7 @@ int agent_logout(struct store *st, const char *bot, const char *cookie_header,
 
 	if (!agent_cookie_token(cookie_header, token))
 		return lk_err_setr(err, LK_EAUTH, "not_logged_in", AGENT_NOT_LOGGED_IN);
-	agent_token_hash(token, hash);
+	token_sha256(token, hash);
 	mem_wipe(token, sizeof(token));
 	rc = store_session_get(st, bot, hash, &s, &lerr);
 	if (rc == LK_ENOTFOUND)
@@ -615,7 +588,7 @@ int agent_account_create(struct store *st, const char *bot, const char *username
 	}
 	if (rc != LK_ENOTFOUND)
 		goto out;
-	if ((rc = agent_random_hex(rnd, 8, err)) ||
+	if ((rc = token_random_hex(rnd, 8, err)) ||
 	    (rc = agent_password_hash(password, hash, sizeof(hash), err)))
 		goto out;
 	snprintf(a.id, sizeof(a.id), "ag-%s", rnd);
