@@ -358,14 +358,17 @@ out:
 	return rc;
 }
 
-static int check_text(const char *text, struct lk_err *err)
+int conv_text_check(const char *text, size_t max, struct lk_err *err)
 {
-	size_t n = strlen(text);
+	size_t n;
 	int only_space = 1;
 
-	if (n > CONV_TEXT_MAX)
+	if (!text)
+		text = "";
+	n = strlen(text);
+	if (n > max)
 		return lk_err_setr(err, LK_EINVAL, "text_too_long",
-				   "the message is longer than %d bytes", CONV_TEXT_MAX);
+				   "the message is longer than %zu bytes", max);
 	if (utf8proc_decompose((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)n, NULL, 0, 0) < 0)
 		return lk_err_setr(err, LK_EINVAL, "invalid_utf8", "the message is not valid UTF-8");
 	for (size_t i = 0; i < n && only_space; i++)
@@ -608,7 +611,7 @@ static int post_common(struct conv_engine *e, const struct post_args *a, json_t 
 	*out = NULL;
 	if (!a->text == !a->action)
 		return lk_err_setr(err, LK_EINVAL, "missing_text", "send either text or an action");
-	rc = a->text ? check_text(a->text, err) : check_action(a->action, err);
+	rc = a->text ? conv_text_check(a->text, CONV_TEXT_MAX, err) : check_action(a->action, err);
 	if (rc)
 		return rc;
 	s = conv_stripe(e, a->id);

@@ -144,6 +144,11 @@ int conv_subscribe(struct conv_engine *e, const char *id, const char *token, int
 		   conv_events_notify_fn notify, void *ud, struct conv_sub **out,
 		   struct lk_err *err);
 
+/* A message text anyone sends (a citizen, an agent): 0, or LK_EINVAL with
+ * reason "text_too_long" (over max bytes), "invalid_utf8" or "empty_text"
+ * (NULL or only blanks). */
+int conv_text_check(const char *text, size_t max, struct lk_err *err);
+
 /* Appends messages to a conversation outside a citizen's message (an
  * agent's reply, a handoff notice): each message's "role" is "bot" or
  * "agent". Stored under the conversation's lock with the next seqs, sent as

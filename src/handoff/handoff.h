@@ -84,7 +84,9 @@ int handoff_release(struct handoff *h, const struct store_agent *a, const char *
 /* Back to the bot. */
 int handoff_return(struct handoff *h, const struct store_agent *a, const char *conv_id,
 		   struct lk_err *err);
-/* summary NULL or empty: the service writes one. *out {"summary"}. */
+#define HANDOFF_SUMMARY_MAX 4000 /* bytes of a summary an agent writes */
+
+/* summary NULL or blank: the service writes one. *out {"summary"}. */
 int handoff_close(struct handoff *h, const struct store_agent *a, const char *conv_id,
 		  const char *summary, json_t **out, struct lk_err *err);
 /* Supervisors and admins: give the conversation to agent_id. */

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <utf8proc.h>
 
 /* ------------------------------------------------------------------ */
 /* agents                                                              */
@@ -455,23 +454,6 @@ static int load_held(struct handoff *h, const struct store_agent *a, const char 
 	return load_held_as(h, a, conv_id, 1, r, err);
 }
 
-static int valid_text(const char *text, size_t max, struct lk_err *err)
-{
-	size_t n = text ? strlen(text) : 0;
-	int blank = 1;
-
-	for (size_t i = 0; i < n && blank; i++)
-		blank = text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r';
-	if (blank)
-		return lk_err_setr(err, LK_EINVAL, "empty_text", "the message is empty");
-	if (n > max)
-		return lk_err_setr(err, LK_EINVAL, "text_too_long", "the message is longer than %zu bytes",
-				   max);
-	if (utf8proc_decompose((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)n, NULL, 0, 0) < 0)
-		return lk_err_setr(err, LK_EINVAL, "invalid_utf8", "the message is not valid UTF-8");
-	return 0;
-}
-
 int handoff_send(struct handoff *h, const struct store_agent *a, const char *conv_id,
 		 const char *text, json_t **out, struct lk_err *err)
 {
@@ -480,7 +462,7 @@ int handoff_send(struct handoff *h, const struct store_agent *a, const char *con
 	int rc;
 
 	*out = NULL;
-	if ((rc = valid_text(text, CONV_TEXT_MAX, err)))
+	if ((rc = conv_text_check(text, CONV_TEXT_MAX, err)))
 		return rc;
 	if ((rc = load_held_as(h, a, conv_id, 0, &r, err)))
 		return rc;
@@ -592,7 +574,7 @@ static int finish(struct handoff *h, const struct store_agent *a, const char *co
 		return rc;
 	if (summary && summary[strspn(summary, " \t\r\n")] == '\0')
 		summary = NULL; /* blank: the service writes one */
-	if (summary && (rc = valid_text(summary, 4000, err)))
+	if (summary && (rc = conv_text_check(summary, HANDOFF_SUMMARY_MAX, err)))
 		goto out;
 	if (!summary)
 		summary = draft = summary_draft(h, &r, a->name);

@@ -16,9 +16,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#define SUMMARY_MAX 4000
 
 /* The logged-in agent, or an error response (401 / 403 csrf / 404 when
  * the bot has no handoff). changes: the request changes something, so it
@@ -239,7 +236,7 @@ static int close_conv(struct api_ctx *ctx, const struct http_request *req,
 	json_t *summary = json_object_get(req->json, "summary");
 
 	if (summary && !json_is_null(summary) &&
-	    (!json_is_string(summary) || json_string_length(summary) > SUMMARY_MAX))
+	    (!json_is_string(summary) || json_string_length(summary) > HANDOFF_SUMMARY_MAX))
 		return lk_err_setr(err, LK_EINVAL, "invalid_summary",
 				   "summary must be text of at most 4000 bytes");
 	return handoff_close(ctx->handoff, a, req->params[0], json_string_value(summary), out, err);
