@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ID_MAX 40
 
 static const char *const type_names[FLOW_TYPE_COUNT] = {
 	[FLOW_TEXT] = "text",         [FLOW_CHOICE] = "choice",     [FLOW_DATE] = "date",
@@ -66,11 +65,11 @@ static long line_of(const json_t *obj)
 	return (long)json_integer_value(json_object_get(obj, YAML_JSON_LINE_KEY));
 }
 
-static int valid_id(const char *s)
+int flow_id_valid(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 
-	if (!n || n > ID_MAX)
+	if (!n || n > FLOW_ID_MAX)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
@@ -181,7 +180,7 @@ static int check_slot_step(const struct check *c, const json_t *step, json_t *se
 	const char *type = json_string_value(json_object_get(step, "type"));
 	int t = flow_type_parse(type), rc;
 
-	if (!valid_id(name))
+	if (!flow_id_valid(name))
 		return lk_err_set(c->err, LK_ECONFIG, "%s:%ld: a slot name must be a short word (a-z, 0-9, _ or -)",
 				  c->path, line_of(step));
 	if (json_object_get(seen, name))
@@ -269,7 +268,7 @@ static int check_triggers(const struct check *c, const json_t *flow)
 		return lk_err_set(c->err, LK_ECONFIG, "%s:%ld: 'payloads' must be a list", c->path,
 				  line_of(tr));
 	json_array_foreach(pl, i, v) {
-		if (!valid_id(json_string_value(v)))
+		if (!flow_id_valid(json_string_value(v)))
 			return lk_err_set(c->err, LK_ECONFIG, "%s:%ld: payload %zu must be a short word",
 					  c->path, line_of(tr), i + 1);
 	}
@@ -314,7 +313,7 @@ static int check_flow(const struct check *c, json_t *flow)
 	size_t i;
 	int rc = 0;
 
-	if (!valid_id(id)) {
+	if (!flow_id_valid(id)) {
 		rc = lk_err_set(c->err, LK_ECONFIG, "%s:%ld: 'id' must be a short word (a-z, 0-9, _ or -)",
 				c->path, line_of(flow));
 		goto out;

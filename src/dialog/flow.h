@@ -69,6 +69,11 @@ const json_t *flow_find(const struct flow_set *fs, const char *id);
  * triggers.payloads), or NULL. */
 const json_t *flow_for_payload(const struct flow_set *fs, const char *payload);
 
+#define FLOW_ID_MAX 40 /* bytes of a flow (or step) id */
+
+/* 1 when s is an id flows accept: [a-z0-9_-], 1..FLOW_ID_MAX bytes. */
+int flow_id_valid(const char *s);
+
 /* "date" -> FLOW_DATE; -1 for an unknown name. */
 int flow_type_parse(const char *name);
 const char *flow_type_name(enum flow_slot_type t);

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/mem.h"
 #include "core/token.h"
+#include "handoff/handoff_config.h"
 
 #include <argon2.h>
 #include <jansson.h>
@@ -515,18 +516,6 @@ static int agent_role_valid(const char *role, struct lk_err *err)
 			   "a role is \"agent\", \"supervisor\" or \"admin\"");
 }
 
-static int agent_team_id_ok(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len < 1 || len >= STORE_TEAM_MAX)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return 0;
-	return 1;
-}
-
 int agent_teams_valid(const char *teams_json, char **norm, struct lk_err *err)
 {
 	json_t *arr;
@@ -544,7 +533,7 @@ int agent_teams_valid(const char *teams_json, char **norm, struct lk_err *err)
 	for (i = 0; ok && i < n; i++) {
 		const json_t *v = json_array_get(arr, i);
 
-		ok = json_is_string(v) && agent_team_id_ok(json_string_value(v));
+		ok = json_is_string(v) && handoff_team_id_valid(json_string_value(v));
 		for (size_t j = 0; ok && j < i; j++)
 			ok = strcmp(json_string_value(v),
 				    json_string_value(json_array_get(arr, j))) != 0;

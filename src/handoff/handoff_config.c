@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/mem.h"
 #include "core/yaml_json.h"
+#include "dialog/flow.h"
 #include "text/text_norm.h"
 #include "text/text_stem.h"
 #include "text/text_token.h"
@@ -17,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FLOW_ID_MAX 40    /* as src/dialog/flow.c */
 #define NOTICE_KEY_MAX 63
 
 /* One way of writing a keyword or topic: the stems of its words in a row. */
@@ -266,8 +266,7 @@ static int get_dates(const struct load *l, const json_t *obj, const char *key, c
 	return 0;
 }
 
-/* [a-z0-9-], 1..HANDOFF_TEAM_ID_MAX. */
-static int valid_team_id(const char *s)
+int handoff_team_id_valid(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 
@@ -275,20 +274,6 @@ static int valid_team_id(const char *s)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return 0;
-	return 1;
-}
-
-/* A flow id as src/dialog/flow.c accepts it: [a-z0-9_-], 1..40. */
-static int valid_flow_id(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (!n || n > FLOW_ID_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		      s[i] == '-'))
 			return 0;
 	return 1;
 }
@@ -579,7 +564,7 @@ static int get_flows(const struct load *l, const json_t *team, const char *where
 		const char *f = json_string_value(json_array_get(list, i));
 		const char *owner;
 
-		if (!valid_flow_id(f))
+		if (!flow_id_valid(f))
 			return bad(l, item, "'%.60s' is not a flow id", f ? f : "(not text)");
 		if ((owner = handoff_flow_team(l->c, f)))
 			return bad(l, item, "flow '%s' is already in team '%s'", f, owner);
@@ -609,7 +594,7 @@ static int get_team(const struct load *l, const json_t *team, size_t i)
 	if ((rc = check_keys(l, team, where, team_keys)))
 		return rc;
 	snprintf(item, sizeof(item), "%s.id", where);
-	if (!valid_team_id(id))
+	if (!handoff_team_id_valid(id))
 		return bad(l, item, "'%.40s' is not a team id (a-z, 0-9 and '-', at most %d)",
 			   id ? id : "", HANDOFF_TEAM_ID_MAX);
 	for (size_t k = 0; k < i; k++)

@@ -67,6 +67,9 @@ int handoff_agent_timeout_s(const struct handoff_config *c);
 int handoff_fallbacks(const struct handoff_config *c);              /* 0: never */
 int handoff_minutes_per_conversation(const struct handoff_config *c);
 
+/* 1 when s is a team id: [a-z0-9-], 1..HANDOFF_TEAM_ID_MAX bytes. */
+int handoff_team_id_valid(const char *s);
+
 /* --- teams (all strings borrowed from c) --- */
 size_t handoff_team_count(const struct handoff_config *c);
 /* The id of team i (in bot.yaml order); NULL when i is out of range. */

@@ -5,7 +5,7 @@
 // Real engine, handoff service and in-memory store on the demo bot, with one
 // citizen waiting for a person. Checks: every response has a valid status,
 // errors carry a code, a forged cookie never gets past the session check.
-// fuzz-sources: src/core/*.c src/text/*.c src/kb/*.c src/store/*.c src/conv/*.c src/llm/*.c src/integrations/*.c src/channels/*.c src/handoff/*.c src/http/http_api.c src/http/http_agent.c src/http/http_server.c src/http/http_router.c
+// fuzz-sources: src/core/*.c src/text/*.c src/kb/*.c src/store/*.c src/conv/*.c src/llm/*.c src/integrations/*.c src/channels/*.c src/handoff/*.c src/dialog/flow.c src/http/http_api.c src/http/http_agent.c src/http/http_server.c src/http/http_router.c
 // Run: tests/fuzz/run.sh 60 agent_api
 #include "handoff/agent_auth.h"
 #include "handoff/handoff.h"

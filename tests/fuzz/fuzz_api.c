@@ -3,7 +3,7 @@
 // the rest is the JSON body, parsed exactly as the server parses it, and
 // handled by the real engine on the demo bot with an in-memory store.
 // Checks: every response is a valid status, errors carry a code.
-// fuzz-sources: src/core/*.c src/text/*.c src/kb/*.c src/store/*.c src/conv/*.c src/llm/*.c src/integrations/*.c src/channels/*.c src/handoff/*.c src/http/http_api.c src/http/http_agent.c src/http/http_server.c src/http/http_router.c
+// fuzz-sources: src/core/*.c src/text/*.c src/kb/*.c src/store/*.c src/conv/*.c src/llm/*.c src/integrations/*.c src/channels/*.c src/handoff/*.c src/dialog/flow.c src/http/http_api.c src/http/http_agent.c src/http/http_server.c src/http/http_router.c
 // Run: tests/fuzz/run.sh 60 api   (needs libmicrohttpd, linked by run.sh)
 #include "http/http_api.h"
 #include "http/web_assets.h"
