@@ -672,16 +672,35 @@ static const char *placeholder(const struct bot *b, const char *name, size_t n)
 	return NULL;
 }
 
-int bot_message(const struct bot *b, const char *lang, const char *key, struct buf *out)
+/* The value of placeholder name[0..n): from vars (name, value pairs), else
+ * the bot's own; NULL when neither knows it. */
+static const char *fill(const struct bot *b, const char *const *vars, const char *name, size_t n)
+{
+	for (const char *const *v = vars; v && v[0]; v += 2)
+		if (strlen(v[0]) == n && !strncmp(v[0], name, n))
+			return v[1] ? v[1] : "";
+	return placeholder(b, name, n);
+}
+
+/* The catalogue text of key in lang, else in the default language; NULL. */
+static const char *message_text(const struct bot *b, const char *lang, const char *key)
 {
 	const struct catalog *c = find_catalog(b, lang);
-	const char *s = NULL, *p;
-	int rc = 0;
+	const char *s = NULL;
 
 	if (c)
 		s = json_string_value(json_object_get(c->messages, key));
 	if (!s && (c = find_catalog(b, b->default_lang)))
 		s = json_string_value(json_object_get(c->messages, key));
+	return s;
+}
+
+int bot_message_vars(const struct bot *b, const char *lang, const char *key,
+		     const char *const *vars, struct buf *out)
+{
+	const char *s = message_text(b, lang, key), *p;
+	int rc = 0;
+
 	if (!s)
 		return buf_adds(out, key);
 	while (*s && !rc) {
@@ -692,7 +711,7 @@ int bot_message(const struct bot *b, const char *lang, const char *key, struct b
 			return buf_adds(out, s);
 		rc = buf_add(out, s, (size_t)(p - s));
 		close = strchr(p, '}');
-		val = close ? placeholder(b, p + 1, (size_t)(close - p - 1)) : NULL;
+		val = close ? fill(b, vars, p + 1, (size_t)(close - p - 1)) : NULL;
 		if (val) {
 			rc = rc ? rc : buf_adds(out, val);
 			s = close + 1;
@@ -702,6 +721,34 @@ int bot_message(const struct bot *b, const char *lang, const char *key, struct b
 		}
 	}
 	return rc;
+}
+
+int bot_message(const struct bot *b, const char *lang, const char *key, struct buf *out)
+{
+	return bot_message_vars(b, lang, key, NULL, out);
+}
+
+int bot_message_item(const struct bot *b, const char *lang, const char *key, size_t i,
+		     struct buf *out)
+{
+	const char *s = message_text(b, lang, key);
+	size_t n;
+
+	for (; s && i > 0; i--) {
+		s = strchr(s, ',');
+		if (s)
+			s++;
+	}
+	if (!s)
+		return 0;
+	s += strspn(s, " ");
+	n = strcspn(s, ",");
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	if (!n)
+		return 0;
+	buf_add(out, s, n);
+	return 1;
 }
 
 static int phrase_prefix(const char *text, const char *phrase, const char **rest)

@@ -67,6 +67,16 @@ const struct handoff_config *bot_handoff(const struct bot *b);
  * the bot's default language, then to the key itself (never fails silently:
  * a missing key is caught by bot_load). */
 int bot_message(const struct bot *b, const char *lang, const char *key, struct buf *out);
+/* Like bot_message(), with more placeholders: vars holds name, value pairs
+ * and ends with NULL (vars NULL: none); they win over the bot's own. An
+ * unknown {name} stays as written. */
+int bot_message_vars(const struct bot *b, const char *lang, const char *key,
+		     const char *const *vars, struct buf *out);
+/* Appends item i (from 0) of a comma-separated catalogue list such as
+ * date_days ("zondag,maandag,..."), without surrounding spaces; 1, or 0
+ * (nothing appended) when the list has no such item. */
+int bot_message_item(const struct bot *b, const char *lang, const char *key, size_t i,
+		     struct buf *out);
 
 /* Which small-talk intent a message is, if it is one. `rest` receives what
  * follows a greeting ("hallo, waar haal ik mijn paspoort?" → greeting with

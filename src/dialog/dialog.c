@@ -167,12 +167,10 @@ static void catalog(const struct run *r, const char *key, struct buf *out)
 /* "2026-03-03" -> "dinsdag 3 maart 2026" with the catalogue's names. */
 static void format_date(const struct run *r, const char *iso, struct buf *out)
 {
-	struct buf days, months;
+	struct buf day, month;
 	int y, m, d;
 	struct tm tm = {0};
 	time_t t;
-	char *dv[7] = {0}, *mv[12] = {0}, *save, *tok;
-	int i;
 
 	if (sscanf(iso, "%d-%d-%d", &y, &m, &d) != 3 || m < 1 || m > 12) {
 		buf_adds(out, iso);
@@ -184,21 +182,15 @@ static void format_date(const struct run *r, const char *iso, struct buf *out)
 	tm.tm_hour = 12;
 	t = timegm(&tm);
 	gmtime_r(&t, &tm);
-	buf_init(&days, 1024);
-	buf_init(&months, 1024);
-	catalog(r, "date_days", &days);
-	catalog(r, "date_months", &months);
-	for (i = 0, tok = strtok_r(days.ptr, ",", &save); tok && i < 7; tok = strtok_r(NULL, ",", &save))
-		dv[i++] = tok;
-	for (i = 0, tok = strtok_r(months.ptr, ",", &save); tok && i < 12; tok = strtok_r(NULL, ",", &save))
-		mv[i++] = tok;
-	if (dv[tm.tm_wday] && mv[m - 1])
-		buf_addf(out, "%s %d %s %d", dv[tm.tm_wday] + strspn(dv[tm.tm_wday], " "), d,
-			 mv[m - 1] + strspn(mv[m - 1], " "), y);
+	buf_init(&day, 1024);
+	buf_init(&month, 1024);
+	if (bot_message_item(r->d->bot, r->lang, "date_days", (size_t)tm.tm_wday, &day) &&
+	    bot_message_item(r->d->bot, r->lang, "date_months", (size_t)(m - 1), &month))
+		buf_addf(out, "%s %d %s %d", day.ptr, d, month.ptr, y);
 	else
 		buf_adds(out, iso);
-	buf_release(&days);
-	buf_release(&months);
+	buf_release(&day);
+	buf_release(&month);
 }
 
 static json_t *flow_step(const struct run *r, size_t idx)

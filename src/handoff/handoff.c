@@ -145,38 +145,6 @@ size_t handoff_event_keys(struct handoff *h, const struct store_agent *a, char k
 /* ------------------------------------------------------------------ */
 /* what the citizen is told                                            */
 
-/* Catalogue message `key` with {name} placeholders from vars (pairs of
- * name, value; NULL-terminated) filled in. */
-void ho_say(struct handoff *h, const char *lang, const char *key, const char *const *vars,
-		struct buf *out)
-{
-	struct buf tmpl;
-	const char *p;
-
-	buf_init(&tmpl, 8192);
-	bot_message(h->bot, lang, key, &tmpl);
-	for (p = tmpl.ptr; *p;) {
-		const char *close = *p == '{' ? strchr(p, '}') : NULL;
-		int done = 0;
-
-		if (close) {
-			for (const char *const *v = vars; v && *v; v += 2) {
-				size_t n = strlen(v[0]);
-
-				if ((size_t)(close - p - 1) == n && !strncmp(p + 1, v[0], n)) {
-					buf_adds(out, v[1] ? v[1] : "");
-					p = close + 1;
-					done = 1;
-					break;
-				}
-			}
-		}
-		if (!done)
-			buf_addc(out, *p++);
-	}
-	buf_release(&tmpl);
-}
-
 json_t *ho_notice(struct handoff *h, const char *lang, const char *key,
 		      const char *const *vars, json_t *state)
 {
@@ -184,7 +152,7 @@ json_t *ho_notice(struct handoff *h, const char *lang, const char *key,
 	json_t *msg;
 
 	buf_init(&text, 8192);
-	ho_say(h, lang, key, vars, &text);
+	bot_message_vars(h->bot, lang, key, vars, &text);
 	msg = json_pack("{s:s, s:s, s:s, s:[], s:[]}", "role", "bot", "kind", "handoff", "text",
 			text.ptr, "sources", "quick_replies");
 	buf_release(&text);
@@ -258,32 +226,24 @@ json_t *ho_queued_notice(struct handoff *h, const struct store_handoff *r, const
 /* "op maandag vanaf 08:30 uur" */
 static void format_next_open(struct handoff *h, const char *lang, int64_t at, struct buf *out)
 {
-	struct buf days;
-	time_t local;
-	struct tm tm;
-	char hm[8], day[64] = "";
-	const char *p;
-	int i = 0;
+	struct handoff_local lt;
+	struct buf day;
+	char hm[8];
 
 	if (!at) {
-		ho_say(h, lang, "handoff_never_open", NULL, out);
+		bot_message_vars(h->bot, lang, "handoff_never_open", NULL, out);
 		return;
 	}
-	local = (time_t)(at + lk_amsterdam_offset(at));
-	gmtime_r(&local, &tm);
-	snprintf(hm, sizeof(hm), "%02d:%02d", tm.tm_hour, tm.tm_min);
-	buf_init(&days, 1024);
-	bot_message(h->bot, lang, "date_days", &days);
-	for (p = days.ptr; *p && i < tm.tm_wday; p++)
-		if (*p == ',')
-			i++;
-	snprintf(day, sizeof(day), "%.*s", (int)strcspn(p, ","), p);
-	buf_release(&days);
+	handoff_local_time(at, &lt);
+	snprintf(hm, sizeof(hm), "%02d:%02d", lt.hour, lt.min);
+	buf_init(&day, 1024);
+	bot_message_item(h->bot, lang, "date_days", (size_t)lt.wday, &day);
 	{
-		const char *vars[] = {"day", day, "time", hm, NULL};
+		const char *vars[] = {"day", day.ptr, "time", hm, NULL};
 
-		ho_say(h, lang, "handoff_next_open_format", vars, out);
+		bot_message_vars(h->bot, lang, "handoff_next_open_format", vars, out);
 	}
+	buf_release(&day);
 }
 
 /* Tells the citizen, as a stored turn (and on WhatsApp/Telegram). */

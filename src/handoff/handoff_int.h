@@ -65,10 +65,6 @@ int ho_online_in_team(struct handoff *h, const char *team);
 /* --- events and what the citizen is told (handoff.c) --- */
 void ho_publish_queue(struct handoff *h, const char *action, const char *conv_id,
 		      const char *team, const char *agent_id);
-/* Catalogue message `key` with {name} placeholders from vars (name, value
- * pairs, NULL-terminated) filled in. */
-void ho_say(struct handoff *h, const char *lang, const char *key, const char *const *vars,
-	    struct buf *out);
 /* A bot message of kind "handoff" (state: its "handoff", taken over). Caller owns it. */
 json_t *ho_notice(struct handoff *h, const char *lang, const char *key, const char *const *vars,
 		  json_t *state);

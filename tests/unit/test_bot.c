@@ -61,6 +61,43 @@ static void test_ai_notice_says_ai_in_both_languages(void **state)
 	bot_free(b);
 }
 
+static void test_message_vars_and_list_items(void **state)
+{
+	const char *vars[] = {"team", "Burgerzaken", "position", "3", "minutes", "12", NULL};
+	struct bot *b = NULL;
+	struct buf out;
+
+	assert_int_equal(bot_load(&b, DEMO, NULL), 0);
+	buf_init(&out, 0);
+	bot_message_vars(b, "nl", "handoff_queued", vars, &out);
+	assert_non_null(strstr(out.ptr, "Burgerzaken"));
+	assert_non_null(strstr(out.ptr, "nummer 3"));
+	assert_non_null(strstr(out.ptr, "12 min"));
+	assert_null(strstr(out.ptr, "{"));
+	buf_reset(&out);
+	/* without vars an unknown placeholder stays; the bot's own are filled in */
+	bot_message_vars(b, "nl", "handoff_queued", NULL, &out);
+	assert_non_null(strstr(out.ptr, "{team}"));
+	buf_reset(&out);
+	bot_message_vars(b, "nl", "handoff_declined", vars, &out);
+	assert_non_null(strstr(out.ptr, "14 0123"));
+	buf_reset(&out);
+	assert_int_equal(bot_message_item(b, "nl", "date_days", 0, &out), 1);
+	assert_string_equal(out.ptr, "zondag");
+	buf_reset(&out);
+	assert_int_equal(bot_message_item(b, "en", "date_days", 6, &out), 1);
+	assert_string_equal(out.ptr, "Saturday");
+	buf_reset(&out);
+	assert_int_equal(bot_message_item(b, "nl", "date_months", 11, &out), 1);
+	assert_string_equal(out.ptr, "december");
+	buf_reset(&out);
+	assert_int_equal(bot_message_item(b, "nl", "date_days", 7, &out), 0);
+	assert_string_equal(out.ptr, "");
+	assert_int_equal(bot_message_item(b, "nl", "no_such_key", 0, &out), 0);
+	buf_release(&out);
+	bot_free(b);
+}
+
 static void test_intents(void **state)
 {
 	struct bot *b = NULL;
@@ -171,6 +208,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_demo_bot_loads),
 		cmocka_unit_test(test_ai_notice_says_ai_in_both_languages),
+		cmocka_unit_test(test_message_vars_and_list_items),
 		cmocka_unit_test(test_intents),
 		cmocka_unit_test(test_unknown_key_names_file_and_line),
 		cmocka_unit_test(test_bad_values_are_errors),
