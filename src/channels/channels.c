@@ -59,8 +59,8 @@ struct job {
 	int which;
 	unsigned lane;
 	struct store_inbox_event ev;
-	json_t *push;           /* messages to send to ev.user, or NULL */
-	char conv_id[STORE_ID_LEN + 1];
+	json_t *push;           /* or messages to send to ev.user in ev.lang, whose last
+				 * message was at ev.received_at; NULL for an event */
 };
 
 /* ------------------------------------------------------------------ */
@@ -358,27 +358,14 @@ static void handle_event(struct channels *c, CURL *e, int which,
 	store_inbox_done(c->st, bot_id(c->bot), channel_names[which], ev->event_id, NULL);
 }
 
-/* Messages nobody's message asked for (an agent's reply, a handoff notice)
- * go to the user of the conversation, within WhatsApp's window. */
-static void push_messages(struct channels *c, CURL *e, struct job *j)
-{
-	char conv_id[STORE_ID_LEN + 1];
-	struct store_conv conv;
-	int64_t last = 0;
-
-	if (store_link_get(c->st, bot_id(c->bot), channel_names[j->which], j->ev.user, conv_id, &last,
-			   NULL) ||
-	    strcmp(conv_id, j->conv_id) || store_conv_get(c->st, conv_id, &conv, NULL))
-		return; /* the user has moved on to a new conversation, or erased it */
-	send_messages(c, e, j->which, j->ev.user, conv.lang, j->push, last);
-}
-
 static void run_job(void *arg)
 {
 	struct job *j = arg;
 
 	if (j->push) {
-		push_messages(j->c, j->c->handles[j->lane], j);
+		/* what nobody's message asked for: an agent's reply, a handoff notice */
+		send_messages(j->c, j->c->handles[j->lane], j->which, j->ev.user, j->ev.lang, j->push,
+			      j->ev.received_at);
 		json_decref(j->push);
 		atomic_fetch_sub(&j->c->queued, 1);
 		free(j);
@@ -412,24 +399,28 @@ static void enqueue(struct channels *c, int which, const struct store_inbox_even
 	workq_push(c->lanes[j->lane], run_job, j);
 }
 
-void channels_push(void *ud, const char *conv_id, const char *channel, json_t *msgs)
+void channels_push(void *ud, const struct store_conv *conv, json_t *msgs)
 {
 	struct channels *c = ud;
 	char chan[16], user[128];
+	int64_t last = 0;
 	struct job *j;
-	int which = !strcmp(channel, "whatsapp") ? WA : !strcmp(channel, "telegram") ? TG : -1;
+	int which = !strcmp(conv->channel, "whatsapp") ? WA
+		    : !strcmp(conv->channel, "telegram") ? TG
+							: -1;
 
 	if (which < 0 || !c->p[which].on ||
-	    store_link_by_conv(c->st, bot_id(c->bot), conv_id, chan, sizeof(chan), user, sizeof(user),
-			       NULL) ||
+	    store_link_by_conv(c->st, bot_id(c->bot), conv->id, chan, sizeof(chan), user,
+			       sizeof(user), &last, NULL) ||
 	    strlen(user) >= sizeof(j->ev.user))
-		return;
+		return; /* no user on that platform (any more) */
 	j = xcalloc(1, sizeof(*j));
 	j->c = c;
 	j->which = which;
 	j->lane = lane_of(user);
 	memcpy(j->ev.user, user, strlen(user) + 1); /* fits: checked above */
-	snprintf(j->conv_id, sizeof(j->conv_id), "%s", conv_id);
+	snprintf(j->ev.lang, sizeof(j->ev.lang), "%s", conv->lang);
+	j->ev.received_at = last; /* the WhatsApp window counts from it */
 	j->push = json_incref(msgs);
 	atomic_fetch_add(&c->queued, 1);
 	workq_push(c->lanes[j->lane], run_job, j);

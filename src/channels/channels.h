@@ -65,7 +65,7 @@ void channels_telegram_webhook(struct channels *c, const char *secret, const voi
  * messages added to a WhatsApp or Telegram conversation outside a reply
  * (an agent's message, a handoff notice) are sent to its user, in order
  * with their other messages. Other channels are ignored. */
-void channels_push(void *ud, const char *conv_id, const char *channel, json_t *msgs);
+void channels_push(void *ud, const struct store_conv *conv, json_t *msgs);
 
 /* Waits until every recorded event is handled (tests, shutdown). */
 void channels_drain(struct channels *c);

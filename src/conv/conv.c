@@ -892,7 +892,7 @@ int conv_append(struct conv_engine *e, const char *id, json_t *msgs, const char 
 	if (rc)
 		return rc;
 	if (e->on_append)
-		e->on_append(e->on_append_ud, id, c.channel, stored);
+		e->on_append(e->on_append_ud, &c, stored);
 	if (out)
 		*out = stored;
 	else

@@ -86,9 +86,9 @@ void conv_engine_use_handoff(struct conv_engine *e, const struct conv_handoff *o
 
 /* Messages that do not answer a citizen's message (an agent's reply, a
  * handoff notice) reach channels that push (WhatsApp, Telegram) through
- * this hook: called after they are stored, with the conversation's channel
- * and the stored messages (borrowed). */
-typedef void (*conv_append_fn)(void *ud, const char *conv_id, const char *channel, json_t *msgs);
+ * this hook: called after they are stored, with the conversation (its
+ * channel and language) and the stored messages (both borrowed). */
+typedef void (*conv_append_fn)(void *ud, const struct store_conv *c, json_t *msgs);
 void conv_engine_on_append(struct conv_engine *e, conv_append_fn fn, void *ud);
 
 /* The engine's live events (conv_events.h); borrowed. */

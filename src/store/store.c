@@ -884,7 +884,8 @@ int store_ticket_done(struct store *st, const char *bot, const char *ref, const 
 }
 
 int store_link_by_conv(struct store *st, const char *bot, const char *conv_id, char *channel,
-		       size_t channel_size, char *user, size_t user_size, struct lk_err *err)
+		       size_t channel_size, char *user, size_t user_size, int64_t *last_inbound,
+		       struct lk_err *err)
 {
 	if (channel_size)
 		channel[0] = '\0';
@@ -894,6 +895,6 @@ int store_link_by_conv(struct store *st, const char *bot, const char *conv_id, c
 	NEED(channel_size > 0 && user_size > 0, "output buffers");
 	STORE_NEED_HANDOFF(st);
 	return st->ops->handoff->link_by_conv(st->impl, bot, conv_id, channel, channel_size, user,
-					      user_size, err);
+					      user_size, last_inbound, err);
 }
 /* --- end of human handoff --- */

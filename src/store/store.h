@@ -527,9 +527,11 @@ int store_ticket_done(struct store *st, const char *bot, const char *ref, const 
 		      int64_t now_ms, struct lk_err *err);
 
 /* The platform user linked to a conversation (channel_links reverse lookup):
- * fills channel (>= 16 bytes) and user (>= 128 bytes). LK_ENOTFOUND when none. */
+ * fills channel (>= 16 bytes), user (>= 128 bytes) and *last_inbound (may be
+ * NULL; the user's last message, unix seconds). LK_ENOTFOUND when none. */
 int store_link_by_conv(struct store *st, const char *bot, const char *conv_id, char *channel,
-		       size_t channel_size, char *user, size_t user_size, struct lk_err *err);
+		       size_t channel_size, char *user, size_t user_size, int64_t *last_inbound,
+		       struct lk_err *err);
 /* --- end of human handoff --- */
 
 #endif

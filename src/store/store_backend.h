@@ -148,7 +148,8 @@ struct store_handoff_ops {
 	int (*ticket_done)(void *impl, const char *bot, const char *ref, const char *agent,
 			   int64_t now_ms, struct lk_err *err);
 	int (*link_by_conv)(void *impl, const char *bot, const char *conv_id, char *channel,
-			    size_t channel_size, char *user, size_t user_size, struct lk_err *err);
+			    size_t channel_size, char *user, size_t user_size, int64_t *last_inbound,
+			    struct lk_err *err);
 };
 
 extern const struct store_ops store_sqlite_ops;

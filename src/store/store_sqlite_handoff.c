@@ -766,6 +766,7 @@ struct channel_user {
 	size_t channel_size;
 	char *user;
 	size_t user_size;
+	int64_t *last_inbound;
 };
 
 static void channel_user_from_row(sqlite3_stmt *st, void *ud)
@@ -774,17 +775,19 @@ static void channel_user_from_row(sqlite3_stmt *st, void *ud)
 
 	sq_copy_column(cu->channel, cu->channel_size, st, 0);
 	sq_copy_column(cu->user, cu->user_size, st, 1);
+	if (cu->last_inbound)
+		*cu->last_inbound = sqlite3_column_int64(st, 2);
 }
 
 static int sqlite_link_by_conv(void *impl, const char *bot, const char *conv_id, char *channel,
 			       size_t channel_size, char *user, size_t user_size,
-			       struct lk_err *err)
+			       int64_t *last_inbound, struct lk_err *err)
 {
-	struct channel_user cu = {channel, channel_size, user, user_size};
+	struct channel_user cu = {channel, channel_size, user, user_size, last_inbound};
 	struct sq_rows rows = {.row = channel_user_from_row, .ud = &cu, .max = 1};
 	int rc;
 
-	rc = sq_query(impl, "SELECT channel, user FROM channel_links WHERE bot = ?1"
+	rc = sq_query(impl, "SELECT channel, user, last_inbound FROM channel_links WHERE bot = ?1"
 		      " AND conv_id = ?2 ORDER BY last_inbound DESC LIMIT 1",
 		      SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(conv_id)), &rows, "read link", err);
 	if (!rc && !rows.n)

@@ -885,6 +885,7 @@ static void test_link_by_conv(void **state)
 {
 	struct fixture *f = *state;
 	char c1[STORE_ID_LEN + 1], c2[STORE_ID_LEN + 1], channel[16], user[128];
+	int64_t last = 0;
 
 	conv_id(1, c1);
 	conv_id(2, c2);
@@ -892,18 +893,19 @@ static void test_link_by_conv(void **state)
 	make_conv(f->st, 2);
 	assert_int_equal(store_link_put(f->st, BOT, "telegram", "12345", c1, T0 / 1000, NULL), 0);
 	assert_int_equal(store_link_by_conv(f->st, BOT, c1, channel, sizeof(channel), user,
-					    sizeof(user), NULL), 0);
+					    sizeof(user), &last, NULL), 0);
 	assert_string_equal(channel, "telegram");
 	assert_string_equal(user, "12345");
+	assert_int_equal(last, T0 / 1000);
 	assert_int_equal(store_link_by_conv(f->st, BOT, c2, channel, sizeof(channel), user,
-					    sizeof(user), NULL), LK_ENOTFOUND);
+					    sizeof(user), NULL, NULL), LK_ENOTFOUND);
 	assert_string_equal(channel, "");
 	assert_int_equal(store_link_by_conv(f->st, "other-bot", c1, channel, sizeof(channel), user,
-					    sizeof(user), NULL), LK_ENOTFOUND);
+					    sizeof(user), NULL, NULL), LK_ENOTFOUND);
 	/* Erasing the conversation erases the link. */
 	assert_int_equal(store_conv_delete(f->st, c1, NULL), 0);
 	assert_int_equal(store_link_by_conv(f->st, BOT, c1, channel, sizeof(channel), user,
-					    sizeof(user), NULL), LK_ENOTFOUND);
+					    sizeof(user), NULL, NULL), LK_ENOTFOUND);
 }
 
 /* A database made before the handoff tables existed opens and gets them. */
