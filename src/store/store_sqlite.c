@@ -324,6 +324,15 @@ void sq_txn_rollback(struct conn *c)
 		step_done(c, stmt(c, ST_ROLLBACK), "rollback", NULL);
 }
 
+int sq_txn_end(struct conn *c, int rc, struct lk_err *err)
+{
+	if (!rc)
+		rc = sq_txn_commit(c, err);
+	if (rc)
+		sq_txn_rollback(c);
+	return rc;
+}
+
 void sq_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)
@@ -348,53 +357,239 @@ char *sq_dup_column(sqlite3_stmt *st, int col)
 	return s ? xstrdup((const char *)s) : NULL;
 }
 
-static int sqlite_conv_create(void *impl, const struct store_conv *cv, struct lk_err *err)
+/* --- running statements: the SQL, its parameters, what a row becomes --- */
+
+/* The error of a failed step: LK_EEXIST on a constraint, else LK_EDB. */
+static int sq_exec_error(struct conn *c, const char *what, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = stmt(c, ST_CONV_INSERT);
+	if ((sqlite3_extended_errcode(c->db) & 0xff) == SQLITE_CONSTRAINT)
+		return lk_err_set(err, LK_EEXIST, "sqlite: %s: %s", what, sqlite3_errmsg(c->db));
+	return sq_db_error(err, c->db, what);
+}
+
+int sq_prepare(struct conn *c, const char *sql, sqlite3_stmt **st, struct lk_err *err)
+{
+	*st = NULL;
+	if (sqlite3_prepare_v2(c->db, sql, -1, st, NULL) != SQLITE_OK)
+		return sq_db_error(err, c->db, "prepare");
+	return 0;
+}
+
+/* Runs a statement that returns no rows; the caller finalizes it. */
+int sq_exec(struct conn *c, sqlite3_stmt *st, const char *what, struct lk_err *err)
+{
+	if (sqlite3_step(st) == SQLITE_DONE)
+		return 0;
+	return sq_exec_error(c, what, err);
+}
+
+void sq_bind_args(sqlite3_stmt *st, const struct sq_arg *args, size_t n)
+{
+	size_t last = (size_t)sqlite3_bind_parameter_count(st);
+
+	for (size_t i = 0; i < n && i < last; i++) {
+		const struct sq_arg *a = &args[i];
+
+		switch (a->kind) {
+		case SQ_ARG_TEXT:
+			sq_bind_text(st, (int)i + 1, a->p);
+			break;
+		case SQ_ARG_INT:
+			sqlite3_bind_int64(st, (int)i + 1, a->i);
+			break;
+		case SQ_ARG_BLOB:
+			sqlite3_bind_blob(st, (int)i + 1, a->p, (int)a->i, SQLITE_STATIC);
+			break;
+		case SQ_ARG_REAL:
+			sqlite3_bind_double(st, (int)i + 1, a->d);
+			break;
+		}
+	}
+}
+
+int sq_prepare_args(struct conn *c, const char *sql, const struct sq_arg *args, size_t n,
+		    sqlite3_stmt **st, struct lk_err *err)
+{
+	int rc = sq_prepare(c, sql, st, err);
+
+	if (!rc)
+		sq_bind_args(*st, args, n);
+	return rc;
+}
+
+/* Steps st until its end or rows->max rows, handing each row to rows->row. */
+static int step_rows(struct conn *c, sqlite3_stmt *st, struct sq_rows *rows, const char *what,
+		     struct lk_err *err)
+{
 	int rc;
 
-	sq_bind_text(st, 1, cv->id);
-	sq_bind_text(st, 2, cv->bot);
-	sq_bind_text(st, 3, cv->lang);
-	sq_bind_text(st, 4, cv->channel);
-	sqlite3_bind_blob(st, 5, cv->token_hash, STORE_TOKEN_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, cv->created_at ? cv->created_at : (int64_t)time(NULL));
-	rc = step_done(c, st, "create conversation", err);
+	rows->n = 0;
+	while (!rows->max || rows->n < rows->max) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW)
+			return sq_exec_error(c, what, err);
+		if (rows->row)
+			rows->row(st, rows->ud);
+		rows->n++;
+	}
+	return 0;
+}
+
+int sq_run_on(struct conn *c, const char *sql, const struct sq_arg *args, size_t n,
+	      const char *what, int *changes, struct lk_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sq_prepare_args(c, sql, args, n, &st, err);
+
+	if (!rc)
+		rc = sq_exec(c, st, what, err);
+	if (!rc && changes)
+		*changes = sqlite3_changes(c->db);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int sq_query_on(struct conn *c, const char *sql, const struct sq_arg *args, size_t n,
+		struct sq_rows *rows, const char *what, struct lk_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sq_prepare_args(c, sql, args, n, &st, err);
+
+	rows->n = 0;
+	if (!rc)
+		rc = step_rows(c, st, rows, what, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int sq_run(struct sqlite_store *s, const char *sql, const struct sq_arg *args, size_t n,
+	   const char *what, int *changes, struct lk_err *err)
+{
+	struct conn *c = sq_conn_get(s);
+	int rc = sq_run_on(c, sql, args, n, what, changes, err);
+
 	sq_conn_put(s, c);
 	return rc;
 }
 
-static int sqlite_conv_get(void *impl, const char *id, struct store_conv *out, struct lk_err *err)
+int sq_query(struct sqlite_store *s, const char *sql, const struct sq_arg *args, size_t n,
+	     struct sq_rows *rows, const char *what, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = stmt(c, ST_CONV_GET);
+	int rc = sq_query_on(c, sql, args, n, rows, what, err);
+
+	sq_conn_put(s, c);
+	return rc;
+}
+
+void sq_row_int64(sqlite3_stmt *st, void *ud)
+{
+	*(int64_t *)ud = sqlite3_column_int64(st, 0);
+}
+
+void sq_row_dup(sqlite3_stmt *st, void *ud)
+{
+	char **out = ud;
+
+	free(*out);
+	*out = sq_dup_column(st, 0);
+}
+
+void *sq_grow(void *v, size_t n, size_t size)
+{
+	if (n < 16 ? n == 0 : (n & (n - 1)) == 0)
+		v = xreallocarray(v, n < 16 ? 16 : n * 2, size);
+	return v;
+}
+
+/* The same on the connection's cached statement id (the message path, which
+ * prepares nothing per call). A statement that returns no rows fails with
+ * LK_EDB, constraints included. Bindings are cleared after the step, so no
+ * cached statement keeps pointers into the caller's memory. */
+static int stmt_run_on(struct conn *c, enum stmt_id id, const struct sq_arg *args, size_t n,
+		       const char *what, int *changes, struct lk_err *err)
+{
+	sqlite3_stmt *st = stmt(c, id);
 	int rc;
 
-	sq_bind_text(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const void *hash = sqlite3_column_blob(st, 4);
+	sq_bind_args(st, args, n);
+	rc = step_done(c, st, what, err);
+	if (!rc && changes)
+		*changes = sqlite3_changes(c->db);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
 
-		memset(out, 0, sizeof(*out));
-		sq_copy_column(out->id, sizeof(out->id), st, 0);
-		sq_copy_column(out->bot, sizeof(out->bot), st, 1);
-		sq_copy_column(out->lang, sizeof(out->lang), st, 2);
-		sq_copy_column(out->channel, sizeof(out->channel), st, 3);
-		if (hash && sqlite3_column_bytes(st, 4) == STORE_TOKEN_HASH_LEN)
-			memcpy(out->token_hash, hash, STORE_TOKEN_HASH_LEN);
-		out->created_at = sqlite3_column_int64(st, 5);
-		out->turns = sqlite3_column_int64(st, 6);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		rc = lk_err_set(err, LK_ENOTFOUND, "conversation not found");
-	} else {
-		rc = sq_db_error(err, c->db, "get conversation");
-	}
+static int stmt_query_on(struct conn *c, enum stmt_id id, const struct sq_arg *args, size_t n,
+			 struct sq_rows *rows, const char *what, struct lk_err *err)
+{
+	sqlite3_stmt *st = stmt(c, id);
+	int rc;
+
+	sq_bind_args(st, args, n);
+	rc = step_rows(c, st, rows, what, err);
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+static int stmt_run(struct sqlite_store *s, enum stmt_id id, const struct sq_arg *args, size_t n,
+		    const char *what, int *changes, struct lk_err *err)
+{
+	struct conn *c = sq_conn_get(s);
+	int rc = stmt_run_on(c, id, args, n, what, changes, err);
+
 	sq_conn_put(s, c);
+	return rc;
+}
+
+static int stmt_query(struct sqlite_store *s, enum stmt_id id, const struct sq_arg *args,
+		      size_t n, struct sq_rows *rows, const char *what, struct lk_err *err)
+{
+	struct conn *c = sq_conn_get(s);
+	int rc = stmt_query_on(c, id, args, n, rows, what, err);
+
+	sq_conn_put(s, c);
+	return rc;
+}
+
+/* --- conversations, turns, feedback --- */
+
+static int sqlite_conv_create(void *impl, const struct store_conv *cv, struct lk_err *err)
+{
+	return stmt_run(impl, ST_CONV_INSERT,
+			SQ_ARGS(SQ_TEXT(cv->id), SQ_TEXT(cv->bot), SQ_TEXT(cv->lang),
+				SQ_TEXT(cv->channel), SQ_BLOB(cv->token_hash, STORE_TOKEN_HASH_LEN),
+				SQ_INT(cv->created_at ? cv->created_at : (int64_t)time(NULL))),
+			"create conversation", NULL, err);
+}
+
+static void conv_from_row(sqlite3_stmt *st, void *ud)
+{
+	struct store_conv *out = ud;
+	const void *hash = sqlite3_column_blob(st, 4);
+
+	memset(out, 0, sizeof(*out));
+	sq_copy_column(out->id, sizeof(out->id), st, 0);
+	sq_copy_column(out->bot, sizeof(out->bot), st, 1);
+	sq_copy_column(out->lang, sizeof(out->lang), st, 2);
+	sq_copy_column(out->channel, sizeof(out->channel), st, 3);
+	if (hash && sqlite3_column_bytes(st, 4) == STORE_TOKEN_HASH_LEN)
+		memcpy(out->token_hash, hash, STORE_TOKEN_HASH_LEN);
+	out->created_at = sqlite3_column_int64(st, 5);
+	out->turns = sqlite3_column_int64(st, 6);
+}
+
+static int sqlite_conv_get(void *impl, const char *id, struct store_conv *out, struct lk_err *err)
+{
+	struct sq_rows rows = {.row = conv_from_row, .ud = out, .max = 1};
+	int rc = stmt_query(impl, ST_CONV_GET, SQ_ARGS(SQ_TEXT(id)), &rows, "get conversation",
+			    err);
+
+	if (!rc && !rows.n)
+		rc = lk_err_set(err, LK_ENOTFOUND, "conversation not found");
 	return rc;
 }
 
@@ -402,8 +597,7 @@ static int sqlite_conv_delete(void *impl, const char *id, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st;
-	int rc, gone = 0;
+	int rc, changes = 0;
 
 	/* Handoffs and tickets carry no foreign key to the conversation: they
 	 * go explicitly, in the same transaction (also when the conversation
@@ -411,17 +605,11 @@ static int sqlite_conv_delete(void *impl, const char *id, struct lk_err *err)
 	rc = sq_txn_begin(c, err);
 	if (!rc)
 		rc = sq_handoff_purge_conv(c, id, err);
-	if (!rc) {
-		st = stmt(c, ST_CONV_DELETE);
-		sq_bind_text(st, 1, id);
-		rc = step_done(c, st, "delete conversation", err);
-		gone = !rc && sqlite3_changes(c->db) > 0;
-	}
 	if (!rc)
-		rc = sq_txn_commit(c, err);
-	if (rc)
-		sq_txn_rollback(c);
-	else if (!gone)
+		rc = stmt_run_on(c, ST_CONV_DELETE, SQ_ARGS(SQ_TEXT(id)), "delete conversation",
+				 &changes, err);
+	rc = sq_txn_end(c, rc, err);
+	if (!rc && changes == 0)
 		rc = lk_err_set(err, LK_ENOTFOUND, "conversation not found");
 	sq_conn_put(s, c);
 	return rc;
@@ -430,68 +618,33 @@ static int sqlite_conv_delete(void *impl, const char *id, struct lk_err *err)
 static int insert_turn(struct conn *c, const char *conv_id, struct store_turn *t,
 		       struct lk_err *err)
 {
-	sqlite3_stmt *st = stmt(c, ST_TURN_INSERT);
-
 	if (!t->created_at)
 		t->created_at = (int64_t)time(NULL);
-	sq_bind_text(st, 1, conv_id);
-	sqlite3_bind_int64(st, 2, t->seq);
-	sq_bind_text(st, 3, t->role);
-	sq_bind_text(st, 4, t->kind);
-	sq_bind_text(st, 5, t->text ? t->text : "");
-	sq_bind_text(st, 6, t->data);
-	sqlite3_bind_int64(st, 7, t->created_at);
-	return step_done(c, st, "insert turn", err);
+	return stmt_run_on(c, ST_TURN_INSERT,
+			   SQ_ARGS(SQ_TEXT(conv_id), SQ_INT(t->seq), SQ_TEXT(t->role),
+				   SQ_TEXT(t->kind), SQ_TEXT(t->text ? t->text : ""),
+				   SQ_TEXT(t->data), SQ_INT(t->created_at)),
+			   "insert turn", NULL, err);
 }
 
 /* Sets (or, for "", clears) the dialog state inside the caller's transaction. */
 static int put_state(struct conn *c, const char *conv_id, const char *state, struct lk_err *err)
 {
-	const char *sql = *state ? "INSERT INTO conv_state(conv_id, state, updated_at) VALUES(?1, ?2, ?3)"
-				   " ON CONFLICT(conv_id) DO UPDATE SET state = ?2, updated_at = ?3"
-				 : "DELETE FROM conv_state WHERE conv_id = ?1";
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return sq_db_error(err, c->db, "prepare state");
-	sq_bind_text(st, 1, conv_id);
-	if (*state) {
-		sq_bind_text(st, 2, state);
-		sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
-	}
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "store state");
-	sqlite3_finalize(st);
-	return rc;
+	return sq_run_on(c, *state ? "INSERT INTO conv_state(conv_id, state, updated_at)"
+				     " VALUES(?1, ?2, ?3) ON CONFLICT(conv_id) DO UPDATE SET"
+				     " state = ?2, updated_at = ?3"
+				   : "DELETE FROM conv_state WHERE conv_id = ?1",
+			 SQ_ARGS(SQ_TEXT(conv_id), SQ_TEXT(state), SQ_INT((int64_t)time(NULL))),
+			 "store state", NULL, err);
 }
 
 static int sqlite_conv_state_get(void *impl, const char *conv_id, char **out, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc = 0;
+	struct sq_rows rows = {.row = sq_row_dup, .ud = out, .max = 1};
 
 	*out = NULL;
-	if (sqlite3_prepare_v2(c->db, "SELECT state FROM conv_state WHERE conv_id = ?1", -1, &st,
-			       NULL) != SQLITE_OK) {
-		rc = sq_db_error(err, c->db, "prepare state");
-		goto out;
-	}
-	sq_bind_text(st, 1, conv_id);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		*out = sq_dup_column(st, 0);
-		break;
-	case SQLITE_DONE:
-		break;
-	default:
-		rc = sq_db_error(err, c->db, "read state");
-	}
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
-	return rc;
+	return sq_query(impl, "SELECT state FROM conv_state WHERE conv_id = ?1",
+			SQ_ARGS(SQ_TEXT(conv_id)), &rows, "read state", err);
 }
 
 static int sqlite_turns_append_state(void *impl, const char *conv_id, struct store_turn *turns,
@@ -508,78 +661,55 @@ static int sqlite_turns_append_state(void *impl, const char *conv_id, struct sto
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st;
-	int64_t base;
+	int64_t base = 0;
+	struct sq_rows one = {.row = sq_row_int64, .ud = &base, .max = 1};
 	int rc;
 
 	rc = sq_txn_begin(c, err);
-	if (rc)
-		goto out;
-	st = stmt(c, ST_CONV_TURNS);
-	sq_bind_text(st, 1, conv_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		rc = rc == SQLITE_DONE ? lk_err_set(err, LK_ENOTFOUND, "conversation not found")
-				       : sq_db_error(err, c->db, "count turns");
-		sqlite3_reset(st);
-		goto out;
-	}
-	base = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (n && turns[0].seq && turns[0].seq != base + 1) {
+	if (!rc)
+		rc = stmt_query_on(c, ST_CONV_TURNS, SQ_ARGS(SQ_TEXT(conv_id)), &one, "count turns",
+				   err);
+	if (!rc && !one.n)
+		rc = lk_err_set(err, LK_ENOTFOUND, "conversation not found");
+	if (!rc && n && turns[0].seq && turns[0].seq != base + 1)
 		rc = lk_err_set(err, LK_EBUSY, "conversation changed meanwhile");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !rc; i++) {
 		turns[i].seq = base + (int64_t)i + 1;
 		rc = insert_turn(c, conv_id, &turns[i], err);
-		if (rc)
-			goto out;
 	}
-	st = stmt(c, ST_CONV_BUMP);
-	sq_bind_text(st, 1, conv_id);
-	sqlite3_bind_int64(st, 2, (int64_t)n);
-	rc = step_done(c, st, "count turns", err);
+	if (!rc)
+		rc = stmt_run_on(c, ST_CONV_BUMP, SQ_ARGS(SQ_TEXT(conv_id), SQ_INT((int64_t)n)),
+				 "count turns", NULL, err);
 	if (!rc && state)
 		rc = put_state(c, conv_id, state, err);
-	if (!rc)
-		rc = sq_txn_commit(c, err);
-out:
-	if (rc)
-		sq_txn_rollback(c);
+	rc = sq_txn_end(c, rc, err);
 	sq_conn_put(s, c);
 	return rc;
+}
+
+static void turn_from_row(sqlite3_stmt *st, void *ud)
+{
+	struct store_turns *out = ud;
+	struct store_turn *t;
+
+	out->v = sq_grow(out->v, out->n, sizeof(*out->v));
+	t = &out->v[out->n++];
+	memset(t, 0, sizeof(*t));
+	t->seq = sqlite3_column_int64(st, 0);
+	sq_copy_column(t->role, sizeof(t->role), st, 1);
+	sq_copy_column(t->kind, sizeof(t->kind), st, 2);
+	t->text = sq_dup_column(st, 3);
+	t->data = sq_dup_column(st, 4);
+	t->created_at = sqlite3_column_int64(st, 5);
 }
 
 static int sqlite_turns_list(void *impl, const char *conv_id, struct store_turns *out,
 			     struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = stmt(c, ST_TURN_LIST);
-	size_t alloc = 0;
-	int rc;
+	struct sq_rows rows = {.row = turn_from_row, .ud = out};
+	int rc = stmt_query(impl, ST_TURN_LIST, SQ_ARGS(SQ_TEXT(conv_id)), &rows, "list turns",
+			    err);
 
-	sq_bind_text(st, 1, conv_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_turn *t;
-
-		if (out->n == alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
-		}
-		t = &out->v[out->n++];
-		memset(t, 0, sizeof(*t));
-		t->seq = sqlite3_column_int64(st, 0);
-		sq_copy_column(t->role, sizeof(t->role), st, 1);
-		sq_copy_column(t->kind, sizeof(t->kind), st, 2);
-		t->text = sq_dup_column(st, 3);
-		t->data = sq_dup_column(st, 4);
-		t->created_at = sqlite3_column_int64(st, 5);
-	}
-	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "list turns");
-	sqlite3_reset(st);
-	sq_conn_put(s, c);
 	if (rc)
 		store_turns_release(out);
 	return rc;
@@ -588,38 +718,28 @@ static int sqlite_turns_list(void *impl, const char *conv_id, struct store_turns
 static int sqlite_feedback_add(void *impl, const char *conv_id, int64_t seq, int helpful,
 			       struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = stmt(c, ST_FEEDBACK_INSERT);
-	int rc;
+	int changes = 0;
+	int rc = stmt_run(impl, ST_FEEDBACK_INSERT,
+			  SQ_ARGS(SQ_TEXT(conv_id), SQ_INT(seq), SQ_INT(helpful ? 1 : 0),
+				  SQ_INT((int64_t)time(NULL))),
+			  "add feedback", &changes, err);
 
-	sq_bind_text(st, 1, conv_id);
-	sqlite3_bind_int64(st, 2, seq);
-	sqlite3_bind_int(st, 3, helpful ? 1 : 0);
-	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
-	rc = step_done(c, st, "add feedback", err);
-	if (!rc && sqlite3_changes(c->db) == 0)
+	if (!rc && changes == 0)
 		rc = lk_err_set(err, LK_ENOTFOUND, "conversation not found");
-	sq_conn_put(s, c);
 	return rc;
 }
+
+/* --- knowledge base: entries, generation, vectors --- */
 
 static int upsert_entry(struct conn *c, const char *bot, const struct kb_entry *e, int64_t ord,
 			int64_t now, struct lk_err *err)
 {
-	sqlite3_stmt *st = stmt(c, ST_KB_UPSERT);
-
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, e->id);
-	sqlite3_bind_int64(st, 3, ord);
-	sq_bind_text(st, 4, e->question);
-	sq_bind_text(st, 5, e->title);
-	sq_bind_text(st, 6, e->answer ? e->answer : "");
-	sq_bind_text(st, 7, e->url);
-	sq_bind_text(st, 8, e->lang);
-	sq_bind_text(st, 9, e->tags);
-	sqlite3_bind_int64(st, 10, now);
-	return step_done(c, st, "store knowledge-base entry", err);
+	return stmt_run_on(c, ST_KB_UPSERT,
+			   SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(e->id), SQ_INT(ord), SQ_TEXT(e->question),
+				   SQ_TEXT(e->title), SQ_TEXT(e->answer ? e->answer : ""),
+				   SQ_TEXT(e->url), SQ_TEXT(e->lang), SQ_TEXT(e->tags),
+				   SQ_INT(now)),
+			   "store knowledge-base entry", NULL, err);
 }
 
 static int sqlite_kb_upsert(void *impl, const char *bot, const struct kb_entries *entries,
@@ -627,34 +747,22 @@ static int sqlite_kb_upsert(void *impl, const char *bot, const struct kb_entries
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	int64_t ord, now = (int64_t)time(NULL);
-	sqlite3_stmt *st;
+	int64_t ord = 0, now = (int64_t)time(NULL);
+	struct sq_rows one = {.row = sq_row_int64, .ud = &ord, .max = 1};
 	int rc;
 
 	rc = sq_txn_begin(c, err);
-	if (rc)
-		goto out;
-	st = stmt(c, ST_KB_MAX_ORD);
-	sq_bind_text(st, 1, bot);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (!rc)
+		rc = stmt_query_on(c, ST_KB_MAX_ORD, SQ_ARGS(SQ_TEXT(bot)), &one,
+				   "read knowledge-base order", err);
+	if (!rc && !one.n)
 		rc = sq_db_error(err, c->db, "read knowledge-base order");
-		sqlite3_reset(st);
-		goto out;
-	}
-	ord = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
 	for (size_t i = 0; i < entries->n && !rc; i++)
 		rc = upsert_entry(c, bot, &entries->v[i], ++ord, now, err);
-	if (rc)
-		goto out;
-	st = stmt(c, ST_KB_GEN_BUMP);
-	sq_bind_text(st, 1, bot);
-	rc = step_done(c, st, "bump knowledge-base generation", err);
 	if (!rc)
-		rc = sq_txn_commit(c, err);
-out:
-	if (rc)
-		sq_txn_rollback(c);
+		rc = stmt_run_on(c, ST_KB_GEN_BUMP, SQ_ARGS(SQ_TEXT(bot)),
+				 "bump knowledge-base generation", NULL, err);
+	rc = sq_txn_end(c, rc, err);
 	sq_conn_put(s, c);
 	return rc;
 }
@@ -662,16 +770,26 @@ out:
 static int read_generation(struct conn *c, const char *bot, int64_t *generation,
 			   struct lk_err *err)
 {
-	sqlite3_stmt *st = stmt(c, ST_KB_GEN_GET);
-	int rc;
+	struct sq_rows one = {.row = sq_row_int64, .ud = generation, .max = 1};
 
-	sq_bind_text(st, 1, bot);
-	rc = sqlite3_step(st);
-	*generation = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sq_db_error(err, c->db, "read knowledge-base generation");
-	return 0;
+	*generation = 0;
+	return stmt_query_on(c, ST_KB_GEN_GET, SQ_ARGS(SQ_TEXT(bot)), &one,
+			     "read knowledge-base generation", err);
+}
+
+static void kb_entry_from_row(sqlite3_stmt *st, void *ud)
+{
+	struct kb_entry e;
+
+	kb_entry_init(&e);
+	e.id = sq_dup_column(st, 0);
+	e.question = sq_dup_column(st, 1);
+	e.title = sq_dup_column(st, 2);
+	e.answer = sq_dup_column(st, 3);
+	e.url = sq_dup_column(st, 4);
+	e.lang = sq_dup_column(st, 5);
+	e.tags = sq_dup_column(st, 6);
+	kb_entries_push(ud, &e);
 }
 
 static int sqlite_kb_load(void *impl, const char *bot, struct kb_entries *out,
@@ -679,35 +797,17 @@ static int sqlite_kb_load(void *impl, const char *bot, struct kb_entries *out,
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st;
+	struct sq_rows rows = {.row = kb_entry_from_row, .ud = out};
 	int rc;
 
 	/* One read transaction so entries and generation agree. */
-	if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		rc = sq_db_error(err, c->db, "begin read");
-		goto out;
-	}
-	rc = read_generation(c, bot, generation, err);
-	if (rc)
-		goto out;
-	st = stmt(c, ST_KB_LIST);
-	sq_bind_text(st, 1, bot);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct kb_entry e;
-
-		kb_entry_init(&e);
-		e.id = sq_dup_column(st, 0);
-		e.question = sq_dup_column(st, 1);
-		e.title = sq_dup_column(st, 2);
-		e.answer = sq_dup_column(st, 3);
-		e.url = sq_dup_column(st, 4);
-		e.lang = sq_dup_column(st, 5);
-		e.tags = sq_dup_column(st, 6);
-		kb_entries_push(out, &e);
-	}
-	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "load knowledge base");
-	sqlite3_reset(st);
-out:
+	else
+		rc = read_generation(c, bot, generation, err);
+	if (!rc)
+		rc = stmt_query_on(c, ST_KB_LIST, SQ_ARGS(SQ_TEXT(bot)), &rows,
+				   "load knowledge base", err);
 	sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
 	sq_conn_put(s, c);
 	return rc;
@@ -751,20 +851,15 @@ static void vec_decode(float *dst, const unsigned char *src, size_t dim)
 static int put_vector(struct conn *c, const char *bot, const char *model,
 		      const struct store_vec *v, int64_t now, struct lk_err *err)
 {
-	sqlite3_stmt *st = stmt(c, ST_VEC_UPSERT);
 	unsigned char *blob = xmalloc(v->dim * 4);
 	int rc;
 
 	vec_encode(blob, v->v, v->dim);
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, model);
-	sq_bind_text(st, 3, v->entry_id);
-	sqlite3_bind_blob(st, 4, v->text_hash, STORE_VEC_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, (int64_t)v->dim);
-	sqlite3_bind_blob(st, 6, blob, (int)(v->dim * 4), SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, now);
-	rc = step_done(c, st, "store knowledge-base vector", err);
-	sqlite3_clear_bindings(st);
+	rc = stmt_run_on(c, ST_VEC_UPSERT,
+			 SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(model), SQ_TEXT(v->entry_id),
+				 SQ_BLOB(v->text_hash, STORE_VEC_HASH_LEN), SQ_INT((int64_t)v->dim),
+				 SQ_BLOB(blob, (int64_t)(v->dim * 4)), SQ_INT(now)),
+			 "store knowledge-base vector", NULL, err);
 	free(blob);
 	return rc;
 }
@@ -776,70 +871,53 @@ static int sqlite_kb_vectors_put(void *impl, const char *bot, const char *model,
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
 	int64_t now = (int64_t)time(NULL);
-	sqlite3_stmt *st;
 	int rc;
 
 	rc = sq_txn_begin(c, err);
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = put_vector(c, bot, model, &v[i], now, err);
-	if (rc)
-		goto out;
-	st = stmt(c, ST_VEC_PRUNE);
-	sq_bind_text(st, 1, bot);
-	rc = step_done(c, st, "delete orphaned knowledge-base vectors", err);
-	if (rc)
-		goto out;
-	st = stmt(c, ST_KB_GEN_BUMP);
-	sq_bind_text(st, 1, bot);
-	rc = step_done(c, st, "bump knowledge-base generation", err);
 	if (!rc)
-		rc = sq_txn_commit(c, err);
-out:
-	if (rc)
-		sq_txn_rollback(c);
+		rc = stmt_run_on(c, ST_VEC_PRUNE, SQ_ARGS(SQ_TEXT(bot)),
+				 "delete orphaned knowledge-base vectors", NULL, err);
+	if (!rc)
+		rc = stmt_run_on(c, ST_KB_GEN_BUMP, SQ_ARGS(SQ_TEXT(bot)),
+				 "bump knowledge-base generation", NULL, err);
+	rc = sq_txn_end(c, rc, err);
 	sq_conn_put(s, c);
 	return rc;
+}
+
+static void vec_from_row(sqlite3_stmt *st, void *ud)
+{
+	struct store_vecs *out = ud;
+	const unsigned char *id = sqlite3_column_text(st, 0);
+	const void *hash = sqlite3_column_blob(st, 1);
+	int hash_len = sqlite3_column_bytes(st, 1);
+	int64_t dim = sqlite3_column_int64(st, 2);
+	const void *blob = sqlite3_column_blob(st, 3);
+	int64_t blob_len = sqlite3_column_bytes(st, 3);
+	struct store_vec *v;
+
+	/* A row written by something else than this code is skipped. */
+	if (!id || !*id || !hash || hash_len != STORE_VEC_HASH_LEN || dim < 1 ||
+	    dim > STORE_VEC_DIM_MAX || !blob || blob_len != dim * 4)
+		return;
+	out->v = sq_grow(out->v, out->n, sizeof(*out->v));
+	v = &out->v[out->n++];
+	v->entry_id = xstrdup((const char *)id);
+	memcpy(v->text_hash, hash, STORE_VEC_HASH_LEN);
+	v->dim = (size_t)dim;
+	v->v = xmalloc(v->dim * sizeof(float));
+	vec_decode(v->v, blob, v->dim);
 }
 
 static int sqlite_kb_vectors_load(void *impl, const char *bot, const char *model,
 				  struct store_vecs *out, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = stmt(c, ST_VEC_LIST);
-	size_t alloc = 0;
-	int rc;
+	struct sq_rows rows = {.row = vec_from_row, .ud = out};
+	int rc = stmt_query(impl, ST_VEC_LIST, SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(model)), &rows,
+			    "load knowledge-base vectors", err);
 
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, model);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *id = sqlite3_column_text(st, 0);
-		const void *hash = sqlite3_column_blob(st, 1);
-		int hash_len = sqlite3_column_bytes(st, 1);
-		int64_t dim = sqlite3_column_int64(st, 2);
-		const void *blob = sqlite3_column_blob(st, 3);
-		int64_t blob_len = sqlite3_column_bytes(st, 3);
-		struct store_vec *v;
-
-		/* A row written by something else than this code is skipped. */
-		if (!id || !*id || !hash || hash_len != STORE_VEC_HASH_LEN || dim < 1 ||
-		    dim > STORE_VEC_DIM_MAX || !blob || blob_len != dim * 4)
-			continue;
-		if (out->n == alloc) {
-			alloc = alloc ? alloc * 2 : 64;
-			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
-		}
-		v = &out->v[out->n++];
-		v->entry_id = xstrdup((const char *)id);
-		memcpy(v->text_hash, hash, STORE_VEC_HASH_LEN);
-		v->dim = (size_t)dim;
-		v->v = xmalloc(v->dim * sizeof(float));
-		vec_decode(v->v, blob, v->dim);
-	}
-	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "load knowledge-base vectors");
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	sq_conn_put(s, c);
 	if (rc)
 		store_vecs_release(out);
 	return rc;
@@ -853,127 +931,37 @@ static int sqlite_kb_vectors_load(void *impl, const char *bot, const char *model
 
 #define INTEG_SPANS_MAX 100000 /* booked spans one query returns at most */
 
-/* The error of a failed step: LK_EEXIST on a constraint, else LK_EDB. */
-static int sq_exec_error(struct conn *c, const char *what, struct lk_err *err)
-{
-	if ((sqlite3_extended_errcode(c->db) & 0xff) == SQLITE_CONSTRAINT)
-		return lk_err_set(err, LK_EEXIST, "sqlite: %s: %s", what, sqlite3_errmsg(c->db));
-	return sq_db_error(err, c->db, what);
-}
-
-int sq_prepare(struct conn *c, const char *sql, sqlite3_stmt **st, struct lk_err *err)
-{
-	*st = NULL;
-	if (sqlite3_prepare_v2(c->db, sql, -1, st, NULL) != SQLITE_OK)
-		return sq_db_error(err, c->db, "prepare");
-	return 0;
-}
-
-/* Runs a statement that returns no rows; the caller finalizes it. */
-int sq_exec(struct conn *c, sqlite3_stmt *st, const char *what, struct lk_err *err)
-{
-	if (sqlite3_step(st) == SQLITE_DONE)
-		return 0;
-	return sq_exec_error(c, what, err);
-}
-
-int sq_prepare_args(struct conn *c, const char *sql, const struct sq_arg *args, size_t n,
-		    sqlite3_stmt **st, struct lk_err *err)
-{
-	int rc = sq_prepare(c, sql, st, err);
-	size_t last;
-
-	if (rc)
-		return rc;
-	last = (size_t)sqlite3_bind_parameter_count(*st);
-	for (size_t i = 0; i < n && i < last; i++) {
-		const struct sq_arg *a = &args[i];
-
-		switch (a->kind) {
-		case SQ_ARG_TEXT:
-			sq_bind_text(*st, (int)i + 1, a->p);
-			break;
-		case SQ_ARG_INT:
-			sqlite3_bind_int64(*st, (int)i + 1, a->i);
-			break;
-		case SQ_ARG_BLOB:
-			sqlite3_bind_blob(*st, (int)i + 1, a->p, (int)a->i, SQLITE_STATIC);
-			break;
-		}
-	}
-	return 0;
-}
-
-int sq_run_on(struct conn *c, const char *sql, const struct sq_arg *args, size_t n,
-	      const char *what, int *changes, struct lk_err *err)
+/* Replaces the reference data of bot by v[0..n) and records its version,
+ * inside the caller's transaction. */
+static int idata_reseed(struct conn *c, const char *bot, const char *version,
+			const struct store_idata *v, size_t n, struct lk_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sq_prepare_args(c, sql, args, n, &st, err);
+	int rc;
 
+	rc = sq_run_on(c, "DELETE FROM integ_data WHERE bot = ?1", SQ_ARGS(SQ_TEXT(bot)),
+		       "clear reference data", NULL, err);
+	/* One statement for all rows: seeding may insert thousands. */
 	if (!rc)
-		rc = sq_exec(c, st, what, err);
-	if (!rc && changes)
-		*changes = sqlite3_changes(c->db);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int sq_query_on(struct conn *c, const char *sql, const struct sq_arg *args, size_t n,
-		struct sq_rows *rows, const char *what, struct lk_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sq_prepare_args(c, sql, args, n, &st, err);
-
-	rows->n = 0;
-	while (!rc && (!rows->max || rows->n < rows->max)) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_DONE) {
-			rc = 0;
-			break;
-		}
-		if (rc != SQLITE_ROW) {
-			rc = sq_exec_error(c, what, err);
-			break;
-		}
-		rc = 0;
-		if (rows->row)
-			rows->row(st, rows->ud);
-		rows->n++;
+		rc = sq_prepare(c, "INSERT INTO integ_data(bot, kind, key, ord, value)"
+				" VALUES(?1, ?2, ?3, ?4, ?5)", &st, err);
+	for (size_t i = 0; i < n && !rc; i++) {
+		sqlite3_reset(st);
+		sq_bind_args(st, SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(v[i].kind), SQ_TEXT(v[i].key),
+					 SQ_INT((int64_t)i), SQ_TEXT(v[i].value)));
+		rc = sq_exec(c, st, "store reference data", err);
+		if (rc == LK_EEXIST)
+			rc = lk_err_set(err, LK_EEXIST, "reference data has '%s' '%s' twice",
+					v[i].kind, v[i].key);
 	}
 	sqlite3_finalize(st);
+	if (!rc)
+		rc = sq_run_on(c, "INSERT INTO integ_seed(bot, version, seeded_at)"
+			       " VALUES(?1, ?2, ?3) ON CONFLICT(bot) DO UPDATE SET"
+			       " version = ?2, seeded_at = ?3",
+			       SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(version), SQ_INT((int64_t)time(NULL))),
+			       "record seed version", NULL, err);
 	return rc;
-}
-
-int sq_run(struct sqlite_store *s, const char *sql, const struct sq_arg *args, size_t n,
-	   const char *what, int *changes, struct lk_err *err)
-{
-	struct conn *c = sq_conn_get(s);
-	int rc = sq_run_on(c, sql, args, n, what, changes, err);
-
-	sq_conn_put(s, c);
-	return rc;
-}
-
-int sq_query(struct sqlite_store *s, const char *sql, const struct sq_arg *args, size_t n,
-	     struct sq_rows *rows, const char *what, struct lk_err *err)
-{
-	struct conn *c = sq_conn_get(s);
-	int rc = sq_query_on(c, sql, args, n, rows, what, err);
-
-	sq_conn_put(s, c);
-	return rc;
-}
-
-void sq_row_int64(sqlite3_stmt *st, void *ud)
-{
-	*(int64_t *)ud = sqlite3_column_int64(st, 0);
-}
-
-void *sq_grow(void *v, size_t n, size_t size)
-{
-	if (n < 16 ? n == 0 : (n & (n - 1)) == 0)
-		v = xreallocarray(v, n < 16 ? 16 : n * 2, size);
-	return v;
 }
 
 static int sqlite_idata_seed(void *impl, const char *bot, const char *version,
@@ -981,71 +969,22 @@ static int sqlite_idata_seed(void *impl, const char *bot, const char *version,
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc;
+	char *have = NULL;
+	struct sq_rows one = {.row = sq_row_dup, .ud = &have, .max = 1};
+	int rc, fresh;
 
 	rc = sq_txn_begin(c, err);
-	if (rc)
-		goto out;
-	rc = sq_prepare(c, "SELECT version FROM integ_seed WHERE bot = ?1", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *have = sqlite3_column_text(st, 0);
-
-		if (have && !strcmp((const char *)have, version)) {
-			sqlite3_reset(st);
-			rc = sq_txn_commit(c, err);
-			goto out; /* seeded with this very data already */
-		}
-	} else if (rc != SQLITE_DONE) {
-		rc = sq_db_error(err, c->db, "read seed version");
-		goto out;
-	}
-	sqlite3_finalize(st);
-	rc = sq_prepare(c, "DELETE FROM integ_data WHERE bot = ?1", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	rc = sq_exec(c, st, "clear reference data", err);
-	if (rc)
-		goto out;
-	sqlite3_finalize(st);
-	rc = sq_prepare(c, "INSERT INTO integ_data(bot, kind, key, ord, value)"
-			" VALUES(?1, ?2, ?3, ?4, ?5)", &st, err);
-	for (size_t i = 0; i < n && !rc; i++) {
-		sqlite3_reset(st);
-		sq_bind_text(st, 1, bot);
-		sq_bind_text(st, 2, v[i].kind);
-		sq_bind_text(st, 3, v[i].key);
-		sqlite3_bind_int64(st, 4, (int64_t)i);
-		sq_bind_text(st, 5, v[i].value);
-		rc = sq_exec(c, st, "store reference data", err);
-		if (rc == LK_EEXIST)
-			rc = lk_err_set(err, LK_EEXIST, "reference data has '%s' '%s' twice",
-					v[i].kind, v[i].key);
-	}
-	if (rc)
-		goto out;
-	sqlite3_finalize(st);
-	rc = sq_prepare(c, "INSERT INTO integ_seed(bot, version, seeded_at) VALUES(?1, ?2, ?3)"
-			" ON CONFLICT(bot) DO UPDATE SET version = ?2, seeded_at = ?3", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, version);
-	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
-	rc = sq_exec(c, st, "record seed version", err);
 	if (!rc)
-		rc = sq_txn_commit(c, err);
-	if (!rc && seeded)
+		rc = sq_query_on(c, "SELECT version FROM integ_seed WHERE bot = ?1",
+				 SQ_ARGS(SQ_TEXT(bot)), &one, "read seed version", err);
+	/* Not when seeded with this very data already. */
+	fresh = !rc && (!have || strcmp(have, version));
+	if (fresh)
+		rc = idata_reseed(c, bot, version, v, n, err);
+	rc = sq_txn_end(c, rc, err);
+	if (!rc && fresh && seeded)
 		*seeded = 1;
-out:
-	sqlite3_finalize(st);
-	if (rc)
-		sq_txn_rollback(c);
+	free(have);
 	sq_conn_put(s, c);
 	return rc;
 }
@@ -1053,67 +992,59 @@ out:
 static int sqlite_idata_get(void *impl, const char *bot, const char *kind, const char *key,
 			    char **value, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	char *found = NULL;
+	struct sq_rows one = {.row = sq_row_dup, .ud = &found, .max = 1};
 	int rc;
 
-	rc = sq_prepare(c, "SELECT value FROM integ_data WHERE bot = ?1 AND kind = ?2 AND key = ?3",
-			&st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, kind);
-	sq_bind_text(st, 3, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*value = sq_dup_column(st, 0);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
+	rc = sq_query(impl, "SELECT value FROM integ_data WHERE bot = ?1 AND kind = ?2"
+		      " AND key = ?3", SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(kind), SQ_TEXT(key)), &one,
+		      "read reference data", err);
+	if (!rc && !one.n)
 		rc = lk_err_set(err, LK_ENOTFOUND, "no %s '%s'", kind, key);
-	} else {
-		rc = sq_db_error(err, c->db, "read reference data");
-	}
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
+	if (!rc)
+		*value = found;
 	return rc;
+}
+
+static void idata_from_row(sqlite3_stmt *st, void *ud)
+{
+	struct store_idatas *out = ud;
+	struct store_idata *d;
+
+	out->v = sq_grow(out->v, out->n, sizeof(*out->v));
+	d = &out->v[out->n++];
+	d->kind = sq_dup_column(st, 0);
+	d->key = sq_dup_column(st, 1);
+	d->value = sq_dup_column(st, 2);
 }
 
 static int sqlite_idata_list(void *impl, const char *bot, const char *kind,
 			     struct store_idatas *out, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	size_t alloc = 0;
-	int rc;
+	struct sq_rows rows = {.row = idata_from_row, .ud = out};
+	int rc = sq_query(impl, "SELECT kind, key, value FROM integ_data WHERE bot = ?1"
+			  " AND (?2 IS NULL OR kind = ?2) ORDER BY ord",
+			  SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(kind)), &rows, "list reference data", err);
 
-	rc = sq_prepare(c, "SELECT kind, key, value FROM integ_data WHERE bot = ?1"
-			" AND (?2 IS NULL OR kind = ?2) ORDER BY ord", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, kind);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_idata *d;
-
-		if (out->n == alloc) {
-			alloc = alloc ? alloc * 2 : 64;
-			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
-		}
-		d = &out->v[out->n++];
-		d->kind = sq_dup_column(st, 0);
-		d->key = sq_dup_column(st, 1);
-		d->value = sq_dup_column(st, 2);
-	}
-	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "list reference data");
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
 	if (rc)
 		store_idatas_release(out);
 	return rc;
+}
+
+/* Booked [start, end) spans in minutes. */
+struct spans {
+	int (*v)[2];
+	size_t n;
+};
+
+static void span_from_row(sqlite3_stmt *st, void *ud)
+{
+	struct spans *sp = ud;
+
+	sp->v = sq_grow(sp->v, sp->n, sizeof(*sp->v));
+	sp->v[sp->n][0] = sqlite3_column_int(st, 0);
+	sp->v[sp->n][1] = sqlite3_column_int(st, 1);
+	sp->n++;
 }
 
 /* Whether [start, end) of (bot, location, day) has room under `capacity`,
@@ -1124,44 +1055,27 @@ out:
 static int appt_fits(struct conn *c, const char *bot, const char *location, const char *day,
 		     int start, int end, int capacity, const char *self, struct lk_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int (*span)[2] = NULL;
-	size_t n = 0, alloc = 0;
+	struct spans sp = {NULL, 0};
+	struct sq_rows rows = {.row = span_from_row, .ud = &sp};
 	int rc, full = capacity <= 0;
 
-	rc = sq_prepare(c, "SELECT start_min, end_min FROM integ_appointments WHERE bot = ?1"
-			" AND location = ?2 AND day = ?3 AND status = 'booked' AND start_min < ?5"
-			" AND end_min > ?4 AND (?6 IS NULL OR ref <> ?6) LIMIT 100000", &st, err);
-	if (rc)
-		return rc;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, location);
-	sq_bind_text(st, 3, day);
-	sqlite3_bind_int(st, 4, start);
-	sqlite3_bind_int(st, 5, end);
-	sq_bind_text(st, 6, self);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			span = xreallocarray(span, alloc, sizeof(*span));
-		}
-		span[n][0] = sqlite3_column_int(st, 0);
-		span[n][1] = sqlite3_column_int(st, 1);
-		n++;
-	}
-	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "count appointments");
-	sqlite3_finalize(st);
-	for (size_t i = 0; i <= n && !rc && !full; i++) {
-		int at = i == n ? start : span[i][0];
+	rc = sq_query_on(c, "SELECT start_min, end_min FROM integ_appointments WHERE bot = ?1"
+			 " AND location = ?2 AND day = ?3 AND status = 'booked' AND start_min < ?5"
+			 " AND end_min > ?4 AND (?6 IS NULL OR ref <> ?6) LIMIT 100000",
+			 SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(location), SQ_TEXT(day), SQ_INT(start),
+				 SQ_INT(end), SQ_TEXT(self)),
+			 &rows, "count appointments", err);
+	for (size_t i = 0; i <= sp.n && !rc && !full; i++) {
+		int at = i == sp.n ? start : sp.v[i][0];
 		size_t busy = 0;
 
 		if (at < start)
 			continue;
-		for (size_t j = 0; j < n; j++)
-			busy += span[j][0] <= at && at < span[j][1];
+		for (size_t j = 0; j < sp.n; j++)
+			busy += sp.v[j][0] <= at && at < sp.v[j][1];
 		full = busy >= (size_t)capacity;
 	}
-	free(span);
+	free(sp.v);
 	if (!rc && full)
 		rc = lk_err_set(err, LK_EBUSY, "no place left at %s on %s at %02d:%02d", location, day,
 				start / 60, start % 60);
@@ -1173,7 +1087,6 @@ static int sqlite_appt_book(void *impl, const char *bot, const struct store_appt
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
 	int rc;
 
 	rc = sq_txn_begin(c, err);
@@ -1181,73 +1094,51 @@ static int sqlite_appt_book(void *impl, const char *bot, const struct store_appt
 		rc = appt_fits(c, bot, a->location, a->day, a->start_min, a->end_min, capacity, NULL,
 			       err);
 	if (!rc)
-		rc = sq_prepare(c, "INSERT INTO integ_appointments(ref, bot, product, location, day,"
-				" start_min, end_min, status, name, email, created_at, updated_at)"
-				" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'booked', ?8, ?9, ?10, ?10)",
-				&st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, a->ref);
-	sq_bind_text(st, 2, bot);
-	sq_bind_text(st, 3, a->product);
-	sq_bind_text(st, 4, a->location);
-	sq_bind_text(st, 5, a->day);
-	sqlite3_bind_int(st, 6, a->start_min);
-	sqlite3_bind_int(st, 7, a->end_min);
-	sq_bind_text(st, 8, a->name);
-	sq_bind_text(st, 9, a->email);
-	sqlite3_bind_int64(st, 10, a->created_at ? a->created_at : (int64_t)time(NULL));
-	rc = sq_exec(c, st, "book appointment", err);
+		rc = sq_run_on(c, "INSERT INTO integ_appointments(ref, bot, product, location, day,"
+			       " start_min, end_min, status, name, email, created_at, updated_at)"
+			       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'booked', ?8, ?9, ?10, ?10)",
+			       SQ_ARGS(SQ_TEXT(a->ref), SQ_TEXT(bot), SQ_TEXT(a->product),
+				       SQ_TEXT(a->location), SQ_TEXT(a->day), SQ_INT(a->start_min),
+				       SQ_INT(a->end_min), SQ_TEXT(a->name), SQ_TEXT(a->email),
+				       SQ_INT(a->created_at ? a->created_at : (int64_t)time(NULL))),
+			       "book appointment", NULL, err);
 	if (rc == LK_EEXIST)
 		rc = lk_err_set(err, LK_EEXIST, "appointment reference %s is taken", a->ref);
-	if (!rc)
-		rc = sq_txn_commit(c, err);
-out:
-	sqlite3_finalize(st);
-	if (rc)
-		sq_txn_rollback(c);
+	rc = sq_txn_end(c, rc, err);
 	sq_conn_put(s, c);
 	return rc;
+}
+
+static void appt_from_row(sqlite3_stmt *st, void *ud)
+{
+	struct store_appt *out = ud;
+
+	memset(out, 0, sizeof(*out));
+	sq_copy_column(out->ref, sizeof(out->ref), st, 0);
+	sq_copy_column(out->product, sizeof(out->product), st, 1);
+	sq_copy_column(out->location, sizeof(out->location), st, 2);
+	sq_copy_column(out->day, sizeof(out->day), st, 3);
+	out->start_min = sqlite3_column_int(st, 4);
+	out->end_min = sqlite3_column_int(st, 5);
+	sq_copy_column(out->status, sizeof(out->status), st, 6);
+	sq_copy_column(out->name, sizeof(out->name), st, 7);
+	sq_copy_column(out->email, sizeof(out->email), st, 8);
+	out->created_at = sqlite3_column_int64(st, 9);
+	out->updated_at = sqlite3_column_int64(st, 10);
 }
 
 static int sqlite_appt_get(void *impl, const char *bot, const char *ref, struct store_appt *out,
 			   struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	struct sq_rows one = {.row = appt_from_row, .ud = out, .max = 1};
 	int rc;
 
-	rc = sq_prepare(c, "SELECT ref, product, location, day, start_min, end_min, status, name,"
-			" email, created_at, updated_at FROM integ_appointments"
-			" WHERE ref = ?1 AND bot = ?2", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, ref);
-	sq_bind_text(st, 2, bot);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		sq_copy_column(out->ref, sizeof(out->ref), st, 0);
-		sq_copy_column(out->product, sizeof(out->product), st, 1);
-		sq_copy_column(out->location, sizeof(out->location), st, 2);
-		sq_copy_column(out->day, sizeof(out->day), st, 3);
-		out->start_min = sqlite3_column_int(st, 4);
-		out->end_min = sqlite3_column_int(st, 5);
-		sq_copy_column(out->status, sizeof(out->status), st, 6);
-		sq_copy_column(out->name, sizeof(out->name), st, 7);
-		sq_copy_column(out->email, sizeof(out->email), st, 8);
-		out->created_at = sqlite3_column_int64(st, 9);
-		out->updated_at = sqlite3_column_int64(st, 10);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
+	rc = sq_query(impl, "SELECT ref, product, location, day, start_min, end_min, status, name,"
+		      " email, created_at, updated_at FROM integ_appointments"
+		      " WHERE ref = ?1 AND bot = ?2",
+		      SQ_ARGS(SQ_TEXT(ref), SQ_TEXT(bot)), &one, "read appointment", err);
+	if (!rc && !one.n)
 		rc = lk_err_set(err, LK_ENOTFOUND, "no appointment %s", ref);
-	} else {
-		rc = sq_db_error(err, c->db, "read appointment");
-	}
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
 	return rc;
 }
 
@@ -1266,93 +1157,79 @@ static int sqlite_appt_cancel(void *impl, const char *bot, const char *ref, int6
 	return rc;
 }
 
+static void location_from_row(sqlite3_stmt *st, void *ud)
+{
+	char(*location)[64] = ud;
+
+	sq_copy_column(*location, sizeof(*location), st, 0);
+}
+
 static int sqlite_appt_move(void *impl, const char *bot, const char *ref, const char *day,
 			    int start_min, int end_min, int capacity, int64_t now, struct lk_err *err)
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	char location[64];
+	char location[64] = "";
+	struct sq_rows one = {.row = location_from_row, .ud = &location, .max = 1};
 	int rc;
 
 	rc = sq_txn_begin(c, err);
 	if (!rc)
-		rc = sq_prepare(c, "SELECT location FROM integ_appointments WHERE ref = ?1"
-				" AND bot = ?2 AND status = 'booked'", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, ref);
-	sq_bind_text(st, 2, bot);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		rc = rc == SQLITE_DONE ? lk_err_set(err, LK_ENOTFOUND, "no booked appointment %s", ref)
-				       : sq_db_error(err, c->db, "read appointment");
-		goto out;
-	}
-	sq_copy_column(location, sizeof(location), st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
-	rc = appt_fits(c, bot, location, day, start_min, end_min, capacity, ref, err);
+		rc = sq_query_on(c, "SELECT location FROM integ_appointments WHERE ref = ?1"
+				 " AND bot = ?2 AND status = 'booked'",
+				 SQ_ARGS(SQ_TEXT(ref), SQ_TEXT(bot)), &one, "read appointment",
+				 err);
+	if (!rc && !one.n)
+		rc = lk_err_set(err, LK_ENOTFOUND, "no booked appointment %s", ref);
 	if (!rc)
-		rc = sq_prepare(c, "UPDATE integ_appointments SET day = ?3, start_min = ?4,"
-				" end_min = ?5, updated_at = ?6 WHERE ref = ?1 AND bot = ?2", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, ref);
-	sq_bind_text(st, 2, bot);
-	sq_bind_text(st, 3, day);
-	sqlite3_bind_int(st, 4, start_min);
-	sqlite3_bind_int(st, 5, end_min);
-	sqlite3_bind_int64(st, 6, now);
-	rc = sq_exec(c, st, "move appointment", err);
+		rc = appt_fits(c, bot, location, day, start_min, end_min, capacity, ref, err);
 	if (!rc)
-		rc = sq_txn_commit(c, err);
-out:
-	sqlite3_finalize(st);
-	if (rc)
-		sq_txn_rollback(c);
+		rc = sq_run_on(c, "UPDATE integ_appointments SET day = ?3, start_min = ?4,"
+			       " end_min = ?5, updated_at = ?6 WHERE ref = ?1 AND bot = ?2",
+			       SQ_ARGS(SQ_TEXT(ref), SQ_TEXT(bot), SQ_TEXT(day), SQ_INT(start_min),
+				       SQ_INT(end_min), SQ_INT(now)),
+			       "move appointment", NULL, err);
+	rc = sq_txn_end(c, rc, err);
 	sq_conn_put(s, c);
 	return rc;
+}
+
+static void appt_span_from_row(sqlite3_stmt *st, void *ud)
+{
+	struct store_appt_spans *out = ud;
+	struct store_appt_span *sp;
+
+	out->v = sq_grow(out->v, out->n, sizeof(*out->v));
+	sp = &out->v[out->n++];
+	sq_copy_column(sp->day, sizeof(sp->day), st, 0);
+	sp->start_min = sqlite3_column_int(st, 1);
+	sp->end_min = sqlite3_column_int(st, 2);
 }
 
 static int sqlite_appt_spans(void *impl, const char *bot, const char *location, const char *from,
 			     const char *to, struct store_appt_spans *out, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	size_t alloc = 0;
+	struct sq_rows rows = {.row = appt_span_from_row, .ud = out};
 	int rc;
 
-	rc = sq_prepare(c, "SELECT day, start_min, end_min FROM integ_appointments WHERE bot = ?1"
-			" AND location = ?2 AND status = 'booked' AND day BETWEEN ?3 AND ?4"
-			" ORDER BY day, start_min LIMIT ?5", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, location);
-	sq_bind_text(st, 3, from);
-	sq_bind_text(st, 4, to);
-	sqlite3_bind_int(st, 5, INTEG_SPANS_MAX);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_appt_span *sp;
-
-		if (out->n == alloc) {
-			alloc = alloc ? alloc * 2 : 64;
-			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
-		}
-		sp = &out->v[out->n++];
-		sq_copy_column(sp->day, sizeof(sp->day), st, 0);
-		sp->start_min = sqlite3_column_int(st, 1);
-		sp->end_min = sqlite3_column_int(st, 2);
-	}
-	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "list appointments");
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
+	rc = sq_query(impl, "SELECT day, start_min, end_min FROM integ_appointments WHERE bot = ?1"
+		      " AND location = ?2 AND status = 'booked' AND day BETWEEN ?3 AND ?4"
+		      " ORDER BY day, start_min LIMIT ?5",
+		      SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(location), SQ_TEXT(from), SQ_TEXT(to),
+			      SQ_INT(INTEG_SPANS_MAX)),
+		      &rows, "list appointments", err);
 	if (rc)
 		store_appt_spans_release(out);
 	return rc;
+}
+
+/* Row callback: columns 0 and 1 into ((int64_t *)ud)[0..1]. */
+static void two_int64_from_row(sqlite3_stmt *st, void *ud)
+{
+	int64_t *v = ud;
+
+	v[0] = sqlite3_column_int64(st, 0);
+	v[1] = sqlite3_column_int64(st, 1);
 }
 
 static int sqlite_record_add(void *impl, const char *bot, const struct store_record *r,
@@ -1360,58 +1237,36 @@ static int sqlite_record_add(void *impl, const char *bot, const struct store_rec
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	int64_t taken[2] = {0, 0}; /* rows with this uniq, with this ref */
+	struct sq_rows one = {.row = two_int64_from_row, .ud = taken, .max = 1};
 	int rc;
 
 	rc = sq_txn_begin(c, err);
 	if (!rc)
-		rc = sq_prepare(c, "SELECT (SELECT count(*) FROM integ_records WHERE bot = ?1"
-				" AND kind = ?2 AND uniq = ?3),"
-				" (SELECT count(*) FROM integ_records WHERE ref = ?4)", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, r->kind);
-	sq_bind_text(st, 3, uniq);
-	sq_bind_text(st, 4, r->ref);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = sq_query_on(c, "SELECT (SELECT count(*) FROM integ_records WHERE bot = ?1"
+				 " AND kind = ?2 AND uniq = ?3),"
+				 " (SELECT count(*) FROM integ_records WHERE ref = ?4)",
+				 SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(r->kind), SQ_TEXT(uniq),
+					 SQ_TEXT(r->ref)),
+				 &one, "check record", err);
+	if (!rc && !one.n)
 		rc = sq_db_error(err, c->db, "check record");
-		goto out;
-	}
-	if (uniq && sqlite3_column_int64(st, 0) > 0) {
+	if (!rc && uniq && taken[0] > 0)
 		rc = lk_err_set(err, LK_EEXIST, "a %s for '%s' exists already", r->kind, uniq);
-		goto out;
-	}
-	if (sqlite3_column_int64(st, 1) > 0) {
+	if (!rc && taken[1] > 0)
 		rc = lk_err_set(err, LK_EBUSY, "reference %s is taken", r->ref);
-		goto out;
-	}
-	sqlite3_finalize(st);
-	rc = sq_prepare(c, "INSERT INTO integ_records(ref, bot, kind, status, key, uniq, lat, lon,"
-			" num, data, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-			&st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, r->ref);
-	sq_bind_text(st, 2, bot);
-	sq_bind_text(st, 3, r->kind);
-	sq_bind_text(st, 4, r->status);
-	sq_bind_text(st, 5, r->key);
-	sq_bind_text(st, 6, uniq);
-	if (r->has_pos) {
-		sqlite3_bind_double(st, 7, r->lat);
-		sqlite3_bind_double(st, 8, r->lon);
-	}
-	sqlite3_bind_int64(st, 9, r->num);
-	sq_bind_text(st, 10, r->data);
-	sqlite3_bind_int64(st, 11, r->created_at ? r->created_at : (int64_t)time(NULL));
-	rc = sq_exec(c, st, "add record", err);
 	if (!rc)
-		rc = sq_txn_commit(c, err);
-out:
-	sqlite3_finalize(st);
-	if (rc)
-		sq_txn_rollback(c);
+		rc = sq_run_on(c, "INSERT INTO integ_records(ref, bot, kind, status, key, uniq,"
+			       " lat, lon, num, data, created_at)"
+			       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			       SQ_ARGS(SQ_TEXT(r->ref), SQ_TEXT(bot), SQ_TEXT(r->kind),
+				       SQ_TEXT(r->status), SQ_TEXT(r->key), SQ_TEXT(uniq),
+				       r->has_pos ? SQ_REAL(r->lat) : SQ_NULL,
+				       r->has_pos ? SQ_REAL(r->lon) : SQ_NULL, SQ_INT(r->num),
+				       SQ_TEXT(r->data),
+				       SQ_INT(r->created_at ? r->created_at : (int64_t)time(NULL))),
+			       "add record", NULL, err);
+	rc = sq_txn_end(c, rc, err);
 	sq_conn_put(s, c);
 	return rc;
 }
@@ -1419,8 +1274,10 @@ out:
 /* Columns: ref, kind, status, key, lat, lon, num, data, created_at. */
 #define RECORD_COLUMNS "ref, kind, status, key, lat, lon, num, data, created_at"
 
-static void record_from_row(sqlite3_stmt *st, struct store_record *r)
+static void record_from_row(sqlite3_stmt *st, void *ud)
 {
+	struct store_record *r = ud;
+
 	memset(r, 0, sizeof(*r));
 	sq_copy_column(r->ref, sizeof(r->ref), st, 0);
 	sq_copy_column(r->kind, sizeof(r->kind), st, 1);
@@ -1438,30 +1295,22 @@ static void record_from_row(sqlite3_stmt *st, struct store_record *r)
 static int sqlite_record_get(void *impl, const char *bot, const char *ref,
 			     struct store_record *out, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	struct sq_rows one = {.row = record_from_row, .ud = out, .max = 1};
 	int rc;
 
-	rc = sq_prepare(c, "SELECT " RECORD_COLUMNS " FROM integ_records WHERE ref = ?1 AND bot = ?2",
-			&st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, ref);
-	sq_bind_text(st, 2, bot);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		record_from_row(st, out);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
+	rc = sq_query(impl, "SELECT " RECORD_COLUMNS " FROM integ_records WHERE ref = ?1"
+		      " AND bot = ?2", SQ_ARGS(SQ_TEXT(ref), SQ_TEXT(bot)), &one, "read record", err);
+	if (!rc && !one.n)
 		rc = lk_err_set(err, LK_ENOTFOUND, "no record %s", ref);
-	} else {
-		rc = sq_db_error(err, c->db, "read record");
-	}
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
 	return rc;
+}
+
+static void records_append(sqlite3_stmt *st, void *ud)
+{
+	struct store_records *out = ud;
+
+	out->v = sq_grow(out->v, out->n, sizeof(*out->v));
+	record_from_row(st, &out->v[out->n++]);
 }
 
 static int sqlite_records_in_box(void *impl, const char *bot, const char *kind, const char *key,
@@ -1469,70 +1318,47 @@ static int sqlite_records_in_box(void *impl, const char *bot, const char *kind, 
 				 double lon1, size_t max, struct store_records *out,
 				 struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	size_t alloc = 0;
+	struct sq_rows rows = {.row = records_append, .ud = out};
 	int rc;
 
-	rc = sq_prepare(c, "SELECT " RECORD_COLUMNS " FROM integ_records WHERE bot = ?1"
-			" AND kind = ?2 AND (?3 IS NULL OR key = ?3) AND (?4 IS NULL OR status = ?4)"
-			" AND lat BETWEEN ?5 AND ?6 AND lon BETWEEN ?7 AND ?8"
-			" ORDER BY created_at DESC, rowid DESC LIMIT ?9", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, kind);
-	sq_bind_text(st, 3, key);
-	sq_bind_text(st, 4, status);
-	sqlite3_bind_double(st, 5, lat0);
-	sqlite3_bind_double(st, 6, lat1);
-	sqlite3_bind_double(st, 7, lon0);
-	sqlite3_bind_double(st, 8, lon1);
-	sqlite3_bind_int64(st, 9, max > INTEG_SPANS_MAX ? INTEG_SPANS_MAX : (int64_t)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
-		}
-		record_from_row(st, &out->v[out->n++]);
-	}
-	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "list records");
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
+	rc = sq_query(impl, "SELECT " RECORD_COLUMNS " FROM integ_records WHERE bot = ?1"
+		      " AND kind = ?2 AND (?3 IS NULL OR key = ?3) AND (?4 IS NULL OR status = ?4)"
+		      " AND lat BETWEEN ?5 AND ?6 AND lon BETWEEN ?7 AND ?8"
+		      " ORDER BY created_at DESC, rowid DESC LIMIT ?9",
+		      SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(kind), SQ_TEXT(key), SQ_TEXT(status),
+			      SQ_REAL(lat0), SQ_REAL(lat1), SQ_REAL(lon0), SQ_REAL(lon1),
+			      SQ_INT(max > INTEG_SPANS_MAX ? INTEG_SPANS_MAX : (int64_t)max)),
+		      &rows, "list records", err);
 	if (rc)
 		store_records_release(out);
 	return rc;
 }
 
+/* Where records_count's rows go: counts[num - lo] for lo <= num <= hi. */
+struct num_counts {
+	int64_t lo, hi;
+	int64_t *counts;
+};
+
+static void num_count_from_row(sqlite3_stmt *st, void *ud)
+{
+	struct num_counts *nc = ud;
+	int64_t num = sqlite3_column_int64(st, 0);
+
+	if (num >= nc->lo && num <= nc->hi)
+		nc->counts[num - nc->lo] = sqlite3_column_int64(st, 1);
+}
+
 static int sqlite_records_count(void *impl, const char *bot, const char *kind, int64_t lo,
 				int64_t hi, int64_t *counts, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc;
+	struct num_counts nc = {lo, hi, counts};
+	struct sq_rows rows = {.row = num_count_from_row, .ud = &nc};
 
-	rc = sq_prepare(c, "SELECT num, count(*) FROM integ_records WHERE bot = ?1 AND kind = ?2"
-			" AND num BETWEEN ?3 AND ?4 GROUP BY num", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, bot);
-	sq_bind_text(st, 2, kind);
-	sqlite3_bind_int64(st, 3, lo);
-	sqlite3_bind_int64(st, 4, hi);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t num = sqlite3_column_int64(st, 0);
-
-		if (num >= lo && num <= hi)
-			counts[num - lo] = sqlite3_column_int64(st, 1);
-	}
-	rc = rc == SQLITE_DONE ? 0 : sq_db_error(err, c->db, "count records");
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
-	return rc;
+	return sq_query(impl, "SELECT num, count(*) FROM integ_records WHERE bot = ?1 AND kind = ?2"
+			" AND num BETWEEN ?3 AND ?4 GROUP BY num",
+			SQ_ARGS(SQ_TEXT(bot), SQ_TEXT(kind), SQ_INT(lo), SQ_INT(hi)), &rows,
+			"count records", err);
 }
 
 static int sqlite_attachment_put(void *impl, const char *bot, const struct store_attachment *a,
@@ -1540,86 +1366,63 @@ static int sqlite_attachment_put(void *impl, const char *bot, const struct store
 {
 	struct sqlite_store *s = impl;
 	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	struct sq_rows one = {.max = 1};
 	int rc;
 
 	rc = sq_txn_begin(c, err);
 	if (!rc)
-		rc = sq_prepare(c, "SELECT 1 FROM conversations WHERE id = ?1 AND bot = ?2", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, a->conv_id);
-	sq_bind_text(st, 2, bot);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		rc = rc == SQLITE_DONE ? lk_err_set(err, LK_ENOTFOUND, "conversation not found")
-				       : sq_db_error(err, c->db, "find conversation");
-		goto out;
-	}
-	sqlite3_finalize(st);
-	rc = sq_prepare(c, "INSERT INTO integ_attachments(id, bot, conv_id, content_type, size,"
-			" data, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, a->id);
-	sq_bind_text(st, 2, bot);
-	sq_bind_text(st, 3, a->conv_id);
-	sq_bind_text(st, 4, a->content_type);
-	sqlite3_bind_int64(st, 5, (int64_t)a->size);
-	sqlite3_bind_blob(st, 6, a->data, (int)a->size, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, a->created_at ? a->created_at : (int64_t)time(NULL));
-	rc = sq_exec(c, st, "store attachment", err);
+		rc = sq_query_on(c, "SELECT 1 FROM conversations WHERE id = ?1 AND bot = ?2",
+				 SQ_ARGS(SQ_TEXT(a->conv_id), SQ_TEXT(bot)), &one,
+				 "find conversation", err);
+	if (!rc && !one.n)
+		rc = lk_err_set(err, LK_ENOTFOUND, "conversation not found");
 	if (!rc)
-		rc = sq_txn_commit(c, err);
-out:
-	sqlite3_finalize(st);
-	if (rc)
-		sq_txn_rollback(c);
+		rc = sq_run_on(c, "INSERT INTO integ_attachments(id, bot, conv_id, content_type,"
+			       " size, data, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			       SQ_ARGS(SQ_TEXT(a->id), SQ_TEXT(bot), SQ_TEXT(a->conv_id),
+				       SQ_TEXT(a->content_type), SQ_INT((int64_t)a->size),
+				       SQ_BLOB(a->data, (int64_t)a->size),
+				       SQ_INT(a->created_at ? a->created_at : (int64_t)time(NULL))),
+			       "store attachment", NULL, err);
+	rc = sq_txn_end(c, rc, err);
 	sq_conn_put(s, c);
 	return rc;
+}
+
+/* An attachment's row; the data (column 5) when the query selects it. */
+static void attachment_from_row(sqlite3_stmt *st, void *ud)
+{
+	struct store_attachment *out = ud;
+
+	sq_copy_column(out->id, sizeof(out->id), st, 0);
+	sq_copy_column(out->conv_id, sizeof(out->conv_id), st, 1);
+	sq_copy_column(out->content_type, sizeof(out->content_type), st, 2);
+	out->size = (size_t)sqlite3_column_int64(st, 3);
+	out->created_at = sqlite3_column_int64(st, 4);
+	if (sqlite3_column_count(st) > 5) {
+		const void *blob = sqlite3_column_blob(st, 5);
+		size_t len = (size_t)sqlite3_column_bytes(st, 5);
+
+		out->size = len;
+		out->data = xmalloc(len ? len : 1);
+		if (len)
+			memcpy(out->data, blob, len);
+	}
 }
 
 static int sqlite_attachment_get(void *impl, const char *bot, const char *id, int with_data,
 				 struct store_attachment *out, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
+	struct sq_rows one = {.row = attachment_from_row, .ud = out, .max = 1};
 	int rc;
 
-	rc = sq_prepare(c, with_data ? "SELECT id, conv_id, content_type, size, created_at, data"
-				       " FROM integ_attachments WHERE id = ?1 AND bot = ?2"
-				     : "SELECT id, conv_id, content_type, size, created_at"
-				       " FROM integ_attachments WHERE id = ?1 AND bot = ?2", &st, err);
-	if (rc)
-		goto out;
-	sq_bind_text(st, 1, id);
-	sq_bind_text(st, 2, bot);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		sq_copy_column(out->id, sizeof(out->id), st, 0);
-		sq_copy_column(out->conv_id, sizeof(out->conv_id), st, 1);
-		sq_copy_column(out->content_type, sizeof(out->content_type), st, 2);
-		out->size = (size_t)sqlite3_column_int64(st, 3);
-		out->created_at = sqlite3_column_int64(st, 4);
-		rc = 0;
-		if (with_data) {
-			const void *blob = sqlite3_column_blob(st, 5);
-			size_t len = (size_t)sqlite3_column_bytes(st, 5);
-
-			out->size = len;
-			out->data = xmalloc(len ? len : 1);
-			if (len)
-				memcpy(out->data, blob, len);
-		}
-	} else if (rc == SQLITE_DONE) {
+	rc = sq_query(impl, with_data ? "SELECT id, conv_id, content_type, size, created_at, data"
+					" FROM integ_attachments WHERE id = ?1 AND bot = ?2"
+				      : "SELECT id, conv_id, content_type, size, created_at"
+					" FROM integ_attachments WHERE id = ?1 AND bot = ?2",
+		      SQ_ARGS(SQ_TEXT(id), SQ_TEXT(bot)), &one, "read attachment", err);
+	if (!rc && !one.n)
 		rc = lk_err_set(err, LK_ENOTFOUND, "no attachment %s", id);
-	} else {
-		rc = sq_db_error(err, c->db, "read attachment");
-	}
-out:
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
 	return rc;
 }
 /* --- end of built-in backends --- */
@@ -1654,41 +1457,42 @@ static int sqlite_inbox_done(void *impl, const char *bot, const char *channel,
 		      "finish inbound event", NULL, err);
 }
 
+/* Where inbox_pending's rows go: v[*n], room for max. */
+struct inbox_rows {
+	struct store_inbox_event *v;
+	size_t *n;
+};
+
+static void inbox_from_row(sqlite3_stmt *st, void *ud)
+{
+	struct inbox_rows *ir = ud;
+	struct store_inbox_event *e = &ir->v[(*ir->n)++];
+
+	sq_copy_column(e->channel, sizeof(e->channel), st, 0);
+	sq_copy_column(e->event_id, sizeof(e->event_id), st, 1);
+	sq_copy_column(e->user, sizeof(e->user), st, 2);
+	sq_copy_column(e->kind, sizeof(e->kind), st, 3);
+	e->text = sq_dup_column(st, 4);
+	sq_copy_column(e->callback_id, sizeof(e->callback_id), st, 5);
+	sq_copy_column(e->lang, sizeof(e->lang), st, 6);
+	e->received_at = sqlite3_column_int64(st, 7);
+}
+
 static int sqlite_inbox_pending(void *impl, const char *bot, struct store_inbox_event **out,
 				size_t *n, size_t max, size_t offset, struct lk_err *err)
 {
-	struct sqlite_store *s = impl;
-	struct conn *c = sq_conn_get(s);
-	sqlite3_stmt *st = NULL;
-	int rc;
+	struct inbox_rows ir = {xcalloc(max ? max : 1, sizeof(**out)), n};
+	struct sq_rows rows = {.row = inbox_from_row, .ud = &ir, .max = max};
 
-	*out = NULL;
+	*out = ir.v;
 	*n = 0;
-	rc = sq_prepare(c, "SELECT channel, event_id, user, kind, text, callback_id, lang,"
+	if (!max)
+		return 0;
+	return sq_query(impl, "SELECT channel, event_id, user, kind, text, callback_id, lang,"
 			" received_at FROM channel_inbox WHERE bot = ?1 AND done = 0"
-			" ORDER BY received_at, channel, event_id LIMIT ?2 OFFSET ?3", &st, err);
-	if (!rc) {
-		sq_bind_text(st, 1, bot);
-		sqlite3_bind_int64(st, 2, (int64_t)max);
-		sqlite3_bind_int64(st, 3, (int64_t)offset);
-		*out = xcalloc(max ? max : 1, sizeof(**out));
-		while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			struct store_inbox_event *e = &(*out)[(*n)++];
-
-			sq_copy_column(e->channel, sizeof(e->channel), st, 0);
-			sq_copy_column(e->event_id, sizeof(e->event_id), st, 1);
-			sq_copy_column(e->user, sizeof(e->user), st, 2);
-			sq_copy_column(e->kind, sizeof(e->kind), st, 3);
-			e->text = sq_dup_column(st, 4);
-			sq_copy_column(e->callback_id, sizeof(e->callback_id), st, 5);
-			sq_copy_column(e->lang, sizeof(e->lang), st, 6);
-			e->received_at = sqlite3_column_int64(st, 7);
-		}
-		rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sq_db_error(err, c->db, "list inbox");
-	}
-	sqlite3_finalize(st);
-	sq_conn_put(s, c);
-	return rc;
+			" ORDER BY received_at, channel, event_id LIMIT ?2 OFFSET ?3",
+			SQ_ARGS(SQ_TEXT(bot), SQ_INT((int64_t)max), SQ_INT((int64_t)offset)),
+			&rows, "list inbox", err);
 }
 
 /* Where a channel_links row goes. */

@@ -23,6 +23,9 @@ sqlite3 *sq_conn_db(struct conn *c);
 int sq_txn_begin(struct conn *c, struct lk_err *err);
 int sq_txn_commit(struct conn *c, struct lk_err *err);
 void sq_txn_rollback(struct conn *c);
+/* Ends a transaction: COMMIT when rc is 0 (its error then is the result),
+ * else ROLLBACK; returns the result. */
+int sq_txn_end(struct conn *c, int rc, struct lk_err *err);
 
 /* LK_EDB with SQLite's message. */
 int sq_db_error(struct lk_err *err, sqlite3 *db, const char *what);
@@ -39,17 +42,20 @@ char *sq_dup_column(sqlite3_stmt *st, int col);
 
 /* --- one statement in one call: the SQL, its parameters, what a row becomes --- */
 
-/* One parameter: SQ_TEXT(s) (NULL binds NULL), SQ_INT(v), SQ_BLOB(p, n). What
- * it points to must outlive the statement. */
-enum sq_arg_kind { SQ_ARG_TEXT, SQ_ARG_INT, SQ_ARG_BLOB };
+/* One parameter: SQ_TEXT(s) (NULL binds NULL), SQ_INT(v), SQ_REAL(v),
+ * SQ_BLOB(p, n), SQ_NULL. What it points to must outlive the statement. */
+enum sq_arg_kind { SQ_ARG_TEXT, SQ_ARG_INT, SQ_ARG_BLOB, SQ_ARG_REAL };
 struct sq_arg {
 	enum sq_arg_kind kind;
 	const void *p; /* the text or the blob */
 	int64_t i;     /* the integer, or the blob's length */
+	double d;      /* the real */
 };
-#define SQ_TEXT(s) ((struct sq_arg){SQ_ARG_TEXT, (s), 0})
-#define SQ_INT(v) ((struct sq_arg){SQ_ARG_INT, NULL, (v)})
-#define SQ_BLOB(b, n) ((struct sq_arg){SQ_ARG_BLOB, (b), (n)})
+#define SQ_TEXT(s) ((struct sq_arg){SQ_ARG_TEXT, (s), 0, 0})
+#define SQ_INT(v) ((struct sq_arg){SQ_ARG_INT, NULL, (v), 0})
+#define SQ_BLOB(b, n) ((struct sq_arg){SQ_ARG_BLOB, (b), (n), 0})
+#define SQ_REAL(v) ((struct sq_arg){SQ_ARG_REAL, NULL, 0, (v)})
+#define SQ_NULL SQ_TEXT(NULL)
 /* The parameter list of a call (two arguments: array, count); the first
  * binds ?1. */
 #define SQ_ARGS(...)                                                                       \
@@ -64,6 +70,9 @@ struct sq_rows {
 	size_t n;   /* set: the rows read */
 };
 
+/* Binds args[0..n) to ?1..?n of st (those past the statement's last
+ * parameter are left out). */
+void sq_bind_args(sqlite3_stmt *st, const struct sq_arg *args, size_t n);
 /* Prepares sql on c and binds args[0..n) to ?1..?n (those past the
  * statement's last parameter are left out); *st is NULL on failure, else the
  * caller finalizes it. */
@@ -82,8 +91,10 @@ int sq_run(struct sqlite_store *s, const char *sql, const struct sq_arg *args, s
 	   const char *what, int *changes, struct lk_err *err);
 int sq_query(struct sqlite_store *s, const char *sql, const struct sq_arg *args, size_t n,
 	     struct sq_rows *rows, const char *what, struct lk_err *err);
-/* Row callbacks: column 0 into *(int64_t *)ud. */
+/* Row callbacks: column 0 into *(int64_t *)ud; a copy of column 0 (NULL for
+ * NULL) into *(char **)ud, which the caller frees. */
 void sq_row_int64(sqlite3_stmt *st, void *ud);
+void sq_row_dup(sqlite3_stmt *st, void *ud);
 /* Makes room for element n of an array grown by doubling (16 first); returns
  * the (re)allocated v, which the caller frees. */
 void *sq_grow(void *v, size_t n, size_t size);
