@@ -3,57 +3,27 @@
  * D seconds has every connection post one message at a time to its own conversation (rotating
  * through realistic Dutch municipal questions and a few greetings). Prints messages/s, latency
  * percentiles and the number of non-200 answers. Plain POSIX sockets + epoll, HTTP/1.1 with
- * Content-Length bodies only (chunked answers count as errors), no external libraries. */
+ * Content-Length bodies only (chunked answers count as errors), no external libraries (the
+ * socket and HTTP pieces are bench/common/bench_net.c). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "bench_net.h"
+#include "bench_texts.h"
 
 #define MAX_CONNECTIONS 4096
 #define READ_BUF_MAX (1024 * 1024)     /* one response larger than this is an error */
 #define WRITE_BUF_MAX 2048
 #define DRAIN_SECONDS 10.0             /* wait this long for in-flight answers after the end */
 #define MAX_SAMPLES (64u * 1024 * 1024) /* latency samples kept at most */
-
-static const char *const QUESTIONS[] = {
-    "Hoe vraag ik een rijbewijs aan?",
-    "Wat kost een nieuw paspoort?",
-    "Hoe lang is mijn identiteitskaart geldig?",
-    "Ik ga verhuizen, hoe geef ik mijn nieuwe adres door?",
-    "Wanneer wordt het grofvuil opgehaald?",
-    "Hoe vraag ik een parkeervergunning aan?",
-    "Waar kan ik een uittreksel uit de basisregistratie personen krijgen?",
-    "Hoe meld ik een kapotte lantaarnpaal?",
-    "Hoe vraag ik bijstand aan?",
-    "Moet ik een vergunning hebben voor een dakkapel?",
-    "Hoe betaal ik de gemeentelijke belastingen?",
-    "Kan ik kwijtschelding krijgen van de afvalstoffenheffing?",
-    "Hoe geef ik de geboorte van mijn kind aan?",
-    "Hoe trouwen wij bij de gemeente?",
-    "Waar meld ik overlast van buren?",
-    "Hoe vraag ik een gehandicaptenparkeerkaart aan?",
-    "Wat moet ik doen als mijn paspoort gestolen is?",
-    "Hoe krijg ik een Verklaring Omtrent het Gedrag?",
-    "Wanneer is het gemeentehuis open?",
-    "Hoe vraag ik hulp uit de Wmo aan?",
-    "hallo",
-    "dank je wel",
-    "wie ben jij",
-    "doei",
-};
-#define N_QUESTIONS (sizeof QUESTIONS / sizeof QUESTIONS[0])
 
 enum conn_phase { PHASE_CONNECTING, PHASE_CREATING, PHASE_READY, PHASE_POSTING, PHASE_DONE };
 
@@ -64,8 +34,7 @@ struct conn {
     char token[160];
     char wbuf[WRITE_BUF_MAX];
     size_t wlen, woff;
-    char *rbuf;
-    size_t rlen, rcap;
+    struct bench_buf rbuf;
     double sent_at;
     unsigned next_question;
 };
@@ -78,42 +47,16 @@ struct options {
 };
 
 struct stats {
-    uint32_t *latency_us;
-    size_t n_samples, cap_samples;
+    struct bench_lat latency;
     unsigned long non_200, conn_errors, created;
     double start, last_done;
 };
 
 static int g_epoll = -1;
 static struct options g_opt = { "127.0.0.1", 8080, 64, 10.0 };
-static struct stats g_stats;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-    perror(what);
-    exit(2);
-}
+static struct stats g_stats = { .latency = { .max = MAX_SAMPLES } };
 
 /* ---- options ---- */
-
-static long parse_long(const char *text, long min, long max, const char *name)
-{
-    char *end = NULL;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || value < min || value > max) {
-        fprintf(stderr, "loadgen: %s must be a number from %ld to %ld\n", name, min, max);
-        exit(2);
-    }
-    return value;
-}
 
 static void usage(void)
 {
@@ -129,75 +72,38 @@ static void parse_options(int argc, char **argv)
     while ((opt = getopt(argc, argv, "H:p:c:d:h")) != -1) {
         switch (opt) {
         case 'H': g_opt.host = optarg; break;
-        case 'p': g_opt.port = (int)parse_long(optarg, 1, 65535, "port"); break;
-        case 'c': g_opt.connections = (int)parse_long(optarg, 1, MAX_CONNECTIONS, "connections"); break;
-        case 'd': g_opt.duration = (double)parse_long(optarg, 1, 3600, "seconds"); break;
+        case 'p': g_opt.port = (int)bench_parse_long(optarg, 1, 65535, "port"); break;
+        case 'c':
+            g_opt.connections = (int)bench_parse_long(optarg, 1, MAX_CONNECTIONS, "connections");
+            break;
+        case 'd': g_opt.duration = (double)bench_parse_long(optarg, 1, 3600, "seconds"); break;
         default: usage();
         }
     }
     if (optind != argc)
         usage();
-}
-
-/* ---- latency samples ---- */
-
-static void record_latency(double seconds)
-{
-    if (g_stats.n_samples == g_stats.cap_samples) {
-        if (g_stats.cap_samples >= MAX_SAMPLES)
-            return;
-        size_t cap = g_stats.cap_samples ? g_stats.cap_samples * 2 : 65536;
-        uint32_t *grown = realloc(g_stats.latency_us, cap * sizeof *grown);
-        if (grown == NULL)
-            die("realloc");
-        g_stats.latency_us = grown;
-        g_stats.cap_samples = cap;
-    }
-    double us = seconds * 1e6;
-    g_stats.latency_us[g_stats.n_samples++] = us > 4e9 ? UINT32_MAX : (uint32_t)us;
-}
-
-static int compare_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-static double percentile_ms(double p)
-{
-    if (g_stats.n_samples == 0)
-        return 0.0;
-    size_t index = (size_t)(p / 100.0 * (double)(g_stats.n_samples - 1) + 0.5);
-    return g_stats.latency_us[index] / 1000.0;
+    struct in_addr addr;
+    if (inet_pton(AF_INET, g_opt.host, &addr) != 1)
+        bench_die("host must be an IPv4 address: %s", g_opt.host);
 }
 
 /* ---- connections ---- */
 
 static void watch(struct conn *c, uint32_t events, int op)
 {
-    struct epoll_event ev = { .events = events, .data.ptr = c };
-    if (epoll_ctl(g_epoll, op, c->fd, &ev) != 0)
-        die("epoll_ctl");
+    bench_watch(g_epoll, c->fd, c, events, op);
 }
 
 static int open_connection(struct conn *c)
 {
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)g_opt.port) };
-    if (inet_pton(AF_INET, g_opt.host, &addr.sin_addr) != 1) {
-        fprintf(stderr, "loadgen: host must be an IPv4 address: %s\n", g_opt.host);
-        exit(2);
-    }
-    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c->fd < 0)
-        die("socket");
-    int one = 1;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) != 0 && errno != EINPROGRESS) {
-        close(c->fd);
-        c->fd = -1;
+    const char *failed = NULL;
+    c->fd = bench_connect(g_opt.host, g_opt.port, &failed);
+    if (c->fd < 0) {
+        if (!strcmp(failed, "socket"))
+            bench_die("socket: %s", strerror(errno));
         return -1;
     }
-    c->rlen = 0;
+    bench_buf_consume(&c->rbuf, c->rbuf.len);
     watch(c, EPOLLOUT, EPOLL_CTL_ADD);
     return 0;
 }
@@ -214,23 +120,13 @@ static void close_connection(struct conn *c)
 /* Queues one request; body may be NULL. Returns -1 if it does not fit the write buffer. */
 static int queue_request(struct conn *c, const char *method, const char *path, const char *body)
 {
-    size_t body_len = body ? strlen(body) : 0;
-    int n;
-    if (c->token[0] != '\0')
-        n = snprintf(c->wbuf, sizeof c->wbuf,
-                     "%s %s HTTP/1.1\r\nHost: %s:%d\r\nAuthorization: Bearer %s\r\n"
-                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                     method, path, g_opt.host, g_opt.port, c->token, body_len, body ? body : "");
-    else
-        n = snprintf(c->wbuf, sizeof c->wbuf,
-                     "%s %s HTTP/1.1\r\nHost: %s:%d\r\n"
-                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                     method, path, g_opt.host, g_opt.port, body_len, body ? body : "");
-    if (n < 0 || (size_t)n >= sizeof c->wbuf)
+    int n = bench_http_format(c->wbuf, sizeof c->wbuf, method, path, g_opt.host, g_opt.port,
+                              c->token[0] != '\0' ? c->token : NULL, NULL, body ? body : "");
+    if (n < 0)
         return -1;
     c->wlen = (size_t)n;
     c->woff = 0;
-    c->sent_at = now_s();
+    c->sent_at = bench_now();
     watch(c, EPOLLOUT, EPOLL_CTL_MOD);
     return 0;
 }
@@ -240,18 +136,19 @@ static void send_create(struct conn *c)
     c->phase = PHASE_CREATING;
     c->token[0] = '\0';
     if (queue_request(c, "POST", "/api/v1/conversations", "{\"lang\":\"nl\",\"channel\":\"api\"}") != 0)
-        die("request too large");
+        bench_die("request too large");
 }
 
 static void send_message(struct conn *c)
 {
     char path[128], body[512];
     snprintf(path, sizeof path, "/api/v1/conversations/%s/messages", c->conv_id);
-    snprintf(body, sizeof body, "{\"text\":\"%s\"}", QUESTIONS[c->next_question % N_QUESTIONS]);
+    snprintf(body, sizeof body, "{\"text\":\"%s\"}",
+             bench_questions[c->next_question % bench_n_questions]);
     c->next_question++;
     c->phase = PHASE_POSTING;
     if (queue_request(c, "POST", path, body) != 0)
-        die("request too large");
+        bench_die("request too large");
 }
 
 /* Copies the JSON string value of "key" in json into out; returns 0 when found. Enough for the
@@ -290,33 +187,23 @@ static int json_string_field(const char *json, size_t len, const char *key, char
  * body/body_len/total when complete, 0 when more bytes are needed, -1 when unparseable. */
 static int parse_response(struct conn *c, int *status, const char **body, size_t *body_len, size_t *total)
 {
-    char *end = memmem(c->rbuf, c->rlen, "\r\n\r\n", 4);
-    if (end == NULL)
-        return c->rlen >= READ_BUF_MAX ? -1 : 0;
-    size_t header_len = (size_t)(end - c->rbuf) + 4;
-    if (c->rlen < 12 || memcmp(c->rbuf, "HTTP/1.", 7) != 0)
+    struct bench_http_head h;
+    int rc = bench_http_head(c->rbuf.ptr, c->rbuf.len, READ_BUF_MAX, false, &h);
+    if (rc <= 0)
+        return rc;
+    *status = h.status;
+    long content_length = h.content_length;
+    if (h.chunked)
         return -1;
-    *status = (int)strtol(c->rbuf + 9, NULL, 10);
-
-    long content_length = -1;
-    const char *line = memchr(c->rbuf, '\n', header_len);
-    while (line != NULL && (size_t)(line - c->rbuf) < header_len - 2) {
-        line++;
-        if (strncasecmp(line, "content-length:", 15) == 0)
-            content_length = strtol(line + 15, NULL, 10);
-        else if (strncasecmp(line, "transfer-encoding:", 18) == 0)
-            return -1;
-        line = memchr(line, '\n', header_len - (size_t)(line - c->rbuf));
-    }
     if (content_length < 0)
         content_length = (*status == 204 || *status == 304) ? 0 : -1;
     if (content_length < 0 || content_length > READ_BUF_MAX)
         return -1;
-    if (c->rlen < header_len + (size_t)content_length)
+    if (c->rbuf.len < h.head_len + (size_t)content_length)
         return 0;
-    *body = c->rbuf + header_len;
+    *body = c->rbuf.ptr + h.head_len;
     *body_len = (size_t)content_length;
-    *total = header_len + (size_t)content_length;
+    *total = h.head_len + (size_t)content_length;
     return 1;
 }
 
@@ -327,7 +214,7 @@ static bool measuring(void)
 
 static void handle_response(struct conn *c, int status, const char *body, size_t body_len)
 {
-    double done = now_s();
+    double done = bench_now();
     if (c->phase == PHASE_CREATING) {
         if (status != 201 || json_string_field(body, body_len, "id", c->conv_id, sizeof c->conv_id) != 0
             || json_string_field(body, body_len, "token", c->token, sizeof c->token) != 0) {
@@ -340,7 +227,7 @@ static void handle_response(struct conn *c, int status, const char *body, size_t
         watch(c, EPOLLIN, EPOLL_CTL_MOD);
         return;
     }
-    record_latency(done - c->sent_at);
+    bench_lat_add(&g_stats.latency, done - c->sent_at);
     g_stats.last_done = done;
     if (status != 200) {
         if (g_stats.non_200 < 5)
@@ -366,33 +253,12 @@ static void connection_failed(struct conn *c)
         return;
     c->phase = PHASE_CONNECTING;
     if (open_connection(c) != 0)
-        die("reconnect");
+        bench_die("reconnect: %s", strerror(errno));
 }
 
 static void on_readable(struct conn *c)
 {
-    for (;;) {
-        if (c->rcap - c->rlen < 4096) {
-            size_t cap = c->rcap * 2;
-            if (cap > READ_BUF_MAX + 4096) {
-                connection_failed(c);
-                return;
-            }
-            char *grown = realloc(c->rbuf, cap);
-            if (grown == NULL)
-                die("realloc");
-            c->rbuf = grown;
-            c->rcap = cap;
-        }
-        ssize_t n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
-        if (n > 0) {
-            c->rlen += (size_t)n;
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            break;
-        if (n < 0 && errno == EINTR)
-            continue;
+    if (bench_read_avail(c->fd, &c->rbuf) != 0) {
         connection_failed(c);
         return;
     }
@@ -407,16 +273,14 @@ static void on_readable(struct conn *c)
     if (parsed == 0)
         return;
     handle_response(c, status, body, body_len);
-    memmove(c->rbuf, c->rbuf + total, c->rlen - total);
-    c->rlen -= total;
+    bench_buf_consume(&c->rbuf, total);
 }
 
 static void on_writable(struct conn *c)
 {
     if (c->phase == PHASE_CONNECTING) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+        int err = bench_connect_error(c->fd);
+        if (err != 0) {
             fprintf(stderr, "loadgen: cannot connect to %s:%d: %s\n", g_opt.host, g_opt.port, strerror(err));
             exit(1);
         }
@@ -430,14 +294,10 @@ static void on_writable(struct conn *c)
             return;
         }
     }
-    while (c->woff < c->wlen) {
-        ssize_t n = write(c->fd, c->wbuf + c->woff, c->wlen - c->woff);
-        if (n > 0) {
-            c->woff += (size_t)n;
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            return;
+    int rc = bench_write_some(c->fd, c->wbuf, c->wlen, &c->woff);
+    if (rc == 0)
+        return;
+    if (rc < 0) {
         connection_failed(c);
         return;
     }
@@ -470,7 +330,7 @@ static void run_loop(struct conn *conns, int n, bool (*finished)(const struct co
     while (!finished(conns, n)) {
         int ready = epoll_wait(g_epoll, events, 256, 100);
         if (ready < 0 && errno != EINTR)
-            die("epoll_wait");
+            bench_die("epoll_wait: %s", strerror(errno));
         for (int i = 0; i < ready; i++)
             on_event(events[i].data.ptr, events[i].events);
     }
@@ -484,7 +344,7 @@ static bool all_created(const struct conn *conns, int n)
 
 static bool all_done(const struct conn *conns, int n)
 {
-    double elapsed = now_s() - g_stats.start;
+    double elapsed = bench_now() - g_stats.start;
     if (elapsed >= g_opt.duration + DRAIN_SECONDS)
         return true;
     for (int i = 0; i < n; i++)
@@ -498,32 +358,29 @@ static void print_report(int n)
     double elapsed = g_stats.last_done - g_stats.start;
     if (elapsed <= 0.0)
         elapsed = g_opt.duration;
-    qsort(g_stats.latency_us, g_stats.n_samples, sizeof *g_stats.latency_us, compare_u32);
+    struct bench_lat *lat = &g_stats.latency;
+    bench_lat_sort(lat);
     printf("loadgen: %d connections, %.0f s, http://%s:%d\n", n, g_opt.duration, g_opt.host, g_opt.port);
-    printf("messages:   %zu in %.2f s = %.0f messages/s\n", g_stats.n_samples, elapsed,
-           (double)g_stats.n_samples / elapsed);
-    printf("latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", percentile_ms(50), percentile_ms(90),
-           percentile_ms(99), g_stats.n_samples ? g_stats.latency_us[g_stats.n_samples - 1] / 1000.0 : 0.0);
+    printf("messages:   %zu in %.2f s = %.0f messages/s\n", lat->n, elapsed,
+           (double)lat->n / elapsed);
+    printf("latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", bench_lat_ms(lat, 50),
+           bench_lat_ms(lat, 90), bench_lat_ms(lat, 99), bench_lat_ms(lat, 100));
     printf("non-200:    %lu\n", g_stats.non_200);
     printf("conn errors: %lu\n", g_stats.conn_errors);
 }
 
 int main(int argc, char **argv)
 {
+    bench_prog = "loadgen";
     parse_options(argc, argv);
     g_epoll = epoll_create1(EPOLL_CLOEXEC);
     if (g_epoll < 0)
-        die("epoll_create1");
+        bench_die("epoll_create1: %s", strerror(errno));
 
-    struct conn *conns = calloc((size_t)g_opt.connections, sizeof *conns);
-    if (conns == NULL)
-        die("calloc");
+    struct conn *conns = bench_calloc((size_t)g_opt.connections, sizeof *conns);
     for (int i = 0; i < g_opt.connections; i++) {
-        conns[i].rcap = 16384;
-        conns[i].rbuf = malloc(conns[i].rcap);
+        bench_buf_init(&conns[i].rbuf, READ_BUF_MAX + 4096);
         conns[i].next_question = (unsigned)i;
-        if (conns[i].rbuf == NULL)
-            die("malloc");
         conns[i].phase = PHASE_CONNECTING;
         if (open_connection(&conns[i]) != 0) {
             fprintf(stderr, "loadgen: cannot connect to %s:%d\n", g_opt.host, g_opt.port);
@@ -532,7 +389,7 @@ int main(int argc, char **argv)
     }
     run_loop(conns, g_opt.connections, all_created);
 
-    g_stats.start = now_s();
+    g_stats.start = bench_now();
     for (int i = 0; i < g_opt.connections; i++)
         send_message(&conns[i]);
     run_loop(conns, g_opt.connections, all_done);
@@ -540,10 +397,11 @@ int main(int argc, char **argv)
     print_report(g_opt.connections);
     for (int i = 0; i < g_opt.connections; i++) {
         close_connection(&conns[i]);
-        free(conns[i].rbuf);
+        bench_buf_free(&conns[i].rbuf);
     }
     free(conns);
-    free(g_stats.latency_us);
+    size_t samples = g_stats.latency.n;
+    bench_lat_free(&g_stats.latency);
     close(g_epoll);
-    return g_stats.n_samples == 0 ? 1 : 0;
+    return samples == 0 ? 1 : 0;
 }

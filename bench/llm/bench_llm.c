@@ -5,7 +5,8 @@
  * events stream, post a question carrying a unique "#tag<id>" and collect the streamed tokens and
  * the final bot message. Both ends stamp CLOCK_MONOTONIC, so their difference is the latency
  * Loket adds around the model. Prints completed/lost/mixed counts, latency percentiles and,
- * given Loket's pid, its RSS. Needs libc, pthreads and jansson only; never judges timings.
+ * given Loket's pid, its RSS. Needs libc, pthreads and jansson only (client sockets, HTTP and
+ * SSE: bench/common/bench_net.c); never judges timings.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,6 +28,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bench_net.h"
 
 #define MAX_CONVERSATIONS 100000	/* over all phases */
 #define MAX_PHASES 8
@@ -59,14 +61,6 @@
 
 /* ---- small helpers ---- */
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void sleep_until(double when)
 {
 	struct timespec ts;
@@ -79,94 +73,6 @@ static void sleep_until(double when)
 		ts.tv_nsec = 999999999L;
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bench_llm: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
-static void *xmalloc_or_die(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
-static void *xcalloc_or_die(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
-/* A growable byte string with a maximum; append reports whether everything fitted. */
-struct text {
-	char *ptr;
-	size_t len, cap, max;
-	bool truncated;
-};
-
-static void text_init(struct text *t, size_t max)
-{
-	memset(t, 0, sizeof(*t));
-	t->max = max;
-}
-
-static void text_release(struct text *t)
-{
-	free(t->ptr);
-	text_init(t, t->max);
-}
-
-static int text_append(struct text *t, const char *data, size_t len)
-{
-	if (len > t->max - t->len) {
-		t->truncated = true;
-		return -1;
-	}
-	if (t->len + len + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 256;
-		char *grown;
-
-		while (cap < t->len + len + 1)
-			cap *= 2;
-		grown = realloc(t->ptr, cap);
-		if (!grown)
-			die("out of memory");
-		t->ptr = grown;
-		t->cap = cap;
-	}
-	memcpy(t->ptr + t->len, data, len);
-	t->len += len;
-	t->ptr[t->len] = '\0';
-	return 0;
-}
-
-static int send_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Finds the next "#tag<id>" in text[0..len); copies the id (letters and digits) to id and
@@ -273,7 +179,7 @@ static double parse_number(const char *text, double min, double max, const char 
 	errno = 0;
 	v = strtod(text, &end);
 	if (errno || end == text || *end || v < min || v > max)
-		die("%s must be a number from %g to %g", name, min, max);
+		bench_die("%s must be a number from %g to %g", name, min, max);
 	return v;
 }
 
@@ -285,15 +191,15 @@ static int parse_list(const char *text, int *out, int max_items, int min, int ma
 	int n = 0;
 
 	if (strlen(text) >= sizeof(copy))
-		die("%s: list too long", name);
+		bench_die("%s: list too long", name);
 	snprintf(copy, sizeof(copy), "%s", text);
 	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		if (n == max_items)
-			die("%s: at most %d values", name, max_items);
+			bench_die("%s: at most %d values", name, max_items);
 		out[n++] = (int)parse_number(item, min, max, name);
 	}
 	if (n == 0)
-		die("%s: no value", name);
+		bench_die("%s: no value", name);
 	return n;
 }
 
@@ -349,20 +255,11 @@ static void parse_options(int argc, char **argv)
 	g_opt.concurrency[0] = 1;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'l': {
-			const char *colon = strrchr(optarg, ':');
-			size_t hlen = colon ? (size_t)(colon - optarg) : 0;
-
-			if (!colon || hlen == 0 || hlen >= sizeof(g_opt.loket_host))
-				die("--loket must be HOST:PORT");
-			memcpy(g_opt.loket_host, optarg, hlen);
-			g_opt.loket_host[hlen] = '\0';
-			if (!strcmp(g_opt.loket_host, "localhost"))
-				snprintf(g_opt.loket_host, sizeof(g_opt.loket_host), "127.0.0.1");
-			g_opt.loket_port = (int)parse_number(colon + 1, 1, 65535, "--loket port");
+		case 'l':
+			bench_parse_hostport(optarg, g_opt.loket_host, sizeof(g_opt.loket_host),
+					     &g_opt.loket_port, "--loket");
 			g_opt.have_loket = true;
 			break;
-		}
 		case 'f':
 			g_opt.fake_port = (int)parse_number(optarg, 0, 65535, "--fake-port");
 			have_port = true;
@@ -378,7 +275,7 @@ static void parse_options(int argc, char **argv)
 		case 'k':
 			g_opt.tokens = (int)parse_number(optarg, 0, FAKE_MAX_WORDS, "--tokens");
 			if (g_opt.tokens > 0 && g_opt.tokens < 3)
-				die("--tokens must be 0 or at least 3 (words, tag, \"[1]\")");
+				bench_die("--tokens must be 0 or at least 3 (words, tag, \"[1]\")");
 			break;
 		case 'd':
 			g_opt.token_delay_ms = parse_number(optarg, 0, 60000, "--token-delay-ms");
@@ -388,7 +285,7 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'q':
 			if (strlen(optarg) > QUESTION_MAX)
-				die("--question: at most %d bytes", QUESTION_MAX);
+				bench_die("--question: at most %d bytes", QUESTION_MAX);
 			g_opt.question = optarg;
 			break;
 		case 'm':
@@ -424,7 +321,7 @@ static void parse_options(int argc, char **argv)
 		for (int i = 1; i < g_opt.n_phases; i++)
 			g_opt.concurrency[i] = g_opt.concurrency[0];
 	} else if (n_conc != g_opt.n_phases) {
-		die("--concurrency needs one value or one per --conversations value");
+		bench_die("--concurrency needs one value or one per --conversations value");
 	}
 	if (g_opt.first_token_ms < 0)
 		g_opt.first_token_ms = g_opt.token_delay_ms;
@@ -434,7 +331,7 @@ static void parse_options(int argc, char **argv)
 		for (int i = 0; i < g_opt.n_phases; i++)
 			total += g_opt.conversations[i];
 		if (total > MAX_CONVERSATIONS)
-			die("at most %d conversations over all phases", MAX_CONVERSATIONS);
+			bench_die("at most %d conversations over all phases", MAX_CONVERSATIONS);
 	}
 }
 
@@ -468,7 +365,7 @@ struct fake_request {
 };
 
 struct answer {
-	struct text storage;	/* the words, each NUL-terminated */
+	struct bench_buf storage;	/* the words, each NUL-terminated */
 	const char *words[FAKE_MAX_WORDS];
 	int n;
 	long tag;		/* conversation index, or -1 */
@@ -480,7 +377,7 @@ static void answer_add(struct answer *a, const char *word, size_t len)
 
 	if (a->n == FAKE_MAX_WORDS || len == 0)
 		return;
-	if (text_append(&a->storage, word, len) || text_append(&a->storage, "", 1))
+	if (bench_buf_append(&a->storage, word, len) || bench_buf_append(&a->storage, "", 1))
 		return;
 	a->words[a->n++] = (const char *)(uintptr_t)at;	/* an offset until answer_fix() */
 }
@@ -522,7 +419,7 @@ static char *last_user_content(json_t *messages)
 	json_t *content;
 	size_t i;
 	json_t *m;
-	struct text t;
+	struct bench_buf t;
 
 	json_array_foreach(messages, i, m) {
 		if (json_is_string(json_object_get(m, "role")) &&
@@ -536,15 +433,15 @@ static char *last_user_content(json_t *messages)
 		return strdup(json_string_value(content));
 	if (!json_is_array(content))
 		return NULL;
-	text_init(&t, FAKE_BODY_MAX);
+	bench_buf_init(&t, FAKE_BODY_MAX);
 	json_array_foreach(content, i, m) {
 		json_t *part = json_object_get(m, "text");
 
 		if (json_is_string(part))
-			text_append(&t, json_string_value(part), json_string_length(part));
+			bench_buf_append(&t, json_string_value(part), json_string_length(part));
 	}
 	if (!t.ptr)
-		text_append(&t, "", 0);
+		bench_buf_append(&t, "", 0);
 	return t.ptr;
 }
 
@@ -559,7 +456,7 @@ static void build_answer(struct answer *a, json_t *req, const char *raw, size_t 
 	const char *src = content ? content : "";
 
 	memset(a, 0, sizeof(*a));
-	text_init(&a->storage, 1024 * 1024);
+	bench_buf_init(&a->storage, 1024 * 1024);
 	a->tag = -1;
 
 	/* The opening tag takes one line (Loket turns newlines in titles into spaces). */
@@ -632,7 +529,7 @@ static int send_response(int fd, int status, const char *reason, const char *typ
 			 "Connection: %s\r\n\r\n",
 			 status, reason, type, blen, close_after ? "close" : "keep-alive");
 
-	if (send_all(fd, head, (size_t)n) || send_all(fd, body, blen))
+	if (bench_send_all(fd, head, (size_t)n) || bench_send_all(fd, body, blen))
 		return -1;
 	return 0;
 }
@@ -644,7 +541,7 @@ static int send_json(int fd, int status, const char *reason, json_t *obj, bool c
 
 	json_decref(obj);
 	if (!body)
-		die("out of memory");
+		bench_die("out of memory");
 	rc = send_response(fd, status, reason, "application/json", body, close_after);
 	free(body);
 	return rc;
@@ -663,9 +560,9 @@ static int send_error(int fd, int status, const char *reason, const char *messag
 static int send_sse(int fd, const char *payload)
 {
 	size_t plen = strlen(payload);
-	char *frame = xmalloc_or_die(plen + 64);
+	char *frame = bench_calloc(plen + 64, 1);
 	int n = snprintf(frame, plen + 64, "%zx\r\ndata: %s\n\n\r\n", plen + 8, payload);
-	int rc = send_all(fd, frame, (size_t)n);
+	int rc = bench_send_all(fd, frame, (size_t)n);
 
 	free(frame);
 	return rc;
@@ -682,7 +579,7 @@ static char *chunk_json(const char *id, json_t *delta, const char *finish)
 
 	json_decref(obj);
 	if (!s)
-		die("out of memory");
+		bench_die("out of memory");
 	return s;
 }
 
@@ -709,7 +606,7 @@ static int fake_stream(int fd, const struct answer *a, double start, bool usage,
 				   "Connection: keep-alive\r\n\r\n";
 
 	snprintf(id, sizeof(id), "chatcmpl-bench%lu", atomic_fetch_add(&next_id, 1) + 1);
-	if (send_all(fd, head, sizeof(head) - 1))
+	if (bench_send_all(fd, head, sizeof(head) - 1))
 		return -1;
 	s = chunk_json(id, json_pack("{s:s, s:n}", "role", "assistant", "content"), NULL);
 	rc = send_sse(fd, s);
@@ -723,13 +620,13 @@ static int fake_stream(int fd, const struct answer *a, double start, bool usage,
 		snprintf(word, sizeof(word), "%s%s", i ? " " : "", a->words[i]);
 		s = chunk_json(id, json_pack("{s:s}", "content", word), NULL);
 		sleep_until(start + (g_opt.first_token_ms + i * g_opt.token_delay_ms) / 1000.0);
-		before = now_s();
+		before = bench_now();
 		rc = send_sse(fd, s);
 		free(s);
 		if (rc)
 			return -1;
 		if (i == 0)
-			note_first_token(a->tag, before, now_s());
+			note_first_token(a->tag, before, bench_now());
 	}
 	s = chunk_json(id, json_object(), "stop");
 	rc = send_sse(fd, s);
@@ -750,7 +647,7 @@ static int fake_stream(int fd, const struct answer *a, double start, bool usage,
 		if (rc)
 			return -1;
 	}
-	if (send_sse(fd, "[DONE]") || send_all(fd, "0\r\n\r\n", 5))
+	if (send_sse(fd, "[DONE]") || bench_send_all(fd, "0\r\n\r\n", 5))
 		return -1;
 	return 0;
 }
@@ -783,14 +680,14 @@ static int fake_chat(int fd, const struct fake_request *r)
 		if (rc)
 			atomic_fetch_add(&g_fake.aborted, 1);
 	} else {
-		struct text all;
+		struct bench_buf all;
 		json_t *obj;
 
-		text_init(&all, 1024 * 1024);
+		bench_buf_init(&all, 1024 * 1024);
 		for (int i = 0; i < a.n; i++) {
 			if (i)
-				text_append(&all, " ", 1);
-			text_append(&all, a.words[i], strlen(a.words[i]));
+				bench_buf_append(&all, " ", 1);
+			bench_buf_append(&all, a.words[i], strlen(a.words[i]));
 		}
 		sleep_until(r->received_at +
 			    (g_opt.first_token_ms + (a.n ? a.n - 1 : 0) * g_opt.token_delay_ms) / 1000.0);
@@ -802,9 +699,9 @@ static int fake_chat(int fd, const struct fake_request *r)
 				"prompt_tokens", (json_int_t)(r->body_len / 4), "total_tokens",
 				(json_int_t)(r->body_len / 4 + (size_t)a.n));
 		rc = send_json(fd, 200, "OK", obj, false);
-		text_release(&all);
+		bench_buf_free(&all);
 	}
-	text_release(&a.storage);
+	bench_buf_free(&a.storage);
 	json_decref(req);
 	return rc;
 }
@@ -836,7 +733,7 @@ static int fake_route(int fd, const struct fake_request *r)
 
 /* Reads one request into rb (which may already hold pipelined bytes). Returns 1 with r filled,
  * 0 on a clean close, -1 on an error (after answering it when possible). */
-static int fake_read_request(int fd, struct text *rb, struct fake_request *r)
+static int fake_read_request(int fd, struct bench_buf *rb, struct fake_request *r)
 {
 	char *end;
 	long content_length = 0;
@@ -871,7 +768,7 @@ static int fake_read_request(int fd, struct text *rb, struct fake_request *r)
 						r->close = !strncasecmp(v, "close", 5);
 					} else if (!strncasecmp(line, "expect:", 7) && !sent_continue) {
 						sent_continue = true;
-						if (send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25))
+						if (bench_send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25))
 							return -1;
 					}
 				}
@@ -888,7 +785,7 @@ static int fake_read_request(int fd, struct text *rb, struct fake_request *r)
 			if (rb->len >= r->head_len + (size_t)content_length) {
 				r->body = rb->ptr + r->head_len;
 				r->body_len = (size_t)content_length;
-				r->received_at = now_s();
+				r->received_at = bench_now();
 				return 1;
 			}
 		} else if (rb->len > FAKE_HEAD_MAX) {
@@ -900,7 +797,7 @@ static int fake_read_request(int fd, struct text *rb, struct fake_request *r)
 			continue;
 		if (n <= 0)
 			return rb->len == 0 ? 0 : -1;
-		if (text_append(rb, tmp, (size_t)n))
+		if (bench_buf_append(rb, tmp, (size_t)n))
 			return -1;
 	}
 }
@@ -908,11 +805,11 @@ static int fake_read_request(int fd, struct text *rb, struct fake_request *r)
 static void *fake_conn_main(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
-	struct text rb;
+	struct bench_buf rb;
 	struct timeval idle = {FAKE_IDLE_S, 0};
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle));
-	text_init(&rb, FAKE_HEAD_MAX + FAKE_BODY_MAX);
+	bench_buf_init(&rb, FAKE_HEAD_MAX + FAKE_BODY_MAX);
 	for (;;) {
 		struct fake_request r;
 		size_t used;
@@ -925,7 +822,7 @@ static void *fake_conn_main(void *arg)
 		memmove(rb.ptr, rb.ptr + used, rb.len - used);
 		rb.len -= used;
 	}
-	text_release(&rb);
+	bench_buf_free(&rb);
 	close(fd);
 	return NULL;
 }
@@ -967,24 +864,16 @@ static void *fake_accept_main(void *arg)
 /* Listens on 127.0.0.1:port (0: any) and starts the accept thread; returns the port. */
 static int fake_start(int port)
 {
-	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	socklen_t alen = sizeof(addr);
-	int one = 1;
 	pthread_t th;
-	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int bound = 0;
+	int lfd = bench_listen(port, 4096, false, &bound);
 
 	if (lfd < 0)
-		die("socket: %s", strerror(errno));
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, 4096))
-		die("fake server cannot listen on 127.0.0.1:%d: %s", port, strerror(errno));
-	if (getsockname(lfd, (struct sockaddr *)&addr, &alen))
-		die("getsockname: %s", strerror(errno));
+		bench_die("fake server cannot listen on 127.0.0.1:%d: %s", port, strerror(errno));
 	if (pthread_create(&th, NULL, fake_accept_main, (void *)(intptr_t)lfd))
-		die("cannot start the fake server thread");
+		bench_die("cannot start the fake server thread");
 	pthread_detach(th);
-	return ntohs(addr.sin_port);
+	return bound;
 }
 
 static void fake_print_stats(void)
@@ -1002,8 +891,6 @@ static void fake_print_stats(void)
 
 /* ================= the clients of Loket ================= */
 
-enum framing { FR_LENGTH, FR_CHUNKED, FR_CLOSE };
-enum chunk_state { CH_SIZE, CH_DATA, CH_DATA_END, CH_TRAILER };
 /* CS_HELD: the outcome is known, the control connection closed, the events stream kept open
  * until the phase ends (phases that start every conversation at once), so Loket's RSS can be
  * read with all streams open. */
@@ -1022,29 +909,17 @@ struct hconn {
 	size_t wlen, woff;
 	char rbuf[CLIENT_RBUF];
 	size_t rlen;
-	/* response decoding */
-	bool headers_done, complete;
-	int status;
-	enum framing framing;
-	enum chunk_state chunk;
-	size_t remaining;
-	struct text body;	/* decoded body of a plain answer */
-};
-
-struct sse {
-	struct text line;
-	char event[32];
-	struct text data;
-	bool skip_lf;
+	struct bench_http_resp resp;	/* the response being decoded */
+	struct bench_buf body;	/* decoded body of a plain answer */
 };
 
 /* The I/O state of a conversation in flight; freed when it ends. */
 struct conv_io {
 	struct hconn ctl;	/* create and post */
 	struct hconn ev;	/* the events stream */
-	struct sse sse;
-	struct text tokens;
-	struct text final;
+	struct bench_sse sse;
+	struct bench_buf tokens;
+	struct bench_buf final;
 	double read_at;		/* when the bytes being parsed were read */
 };
 
@@ -1084,54 +959,10 @@ static int g_epoll = -1;
 static int g_next_index;
 static int g_target_open;
 
-static long read_proc_kb(long pid, const char *field)
+/* User + system CPU seconds of Loket, or -1 (no pid). */
+static double loket_cpu_s(void)
 {
-	char path[64], line[256];
-	size_t flen = strlen(field);
-	long kb = -1;
-	FILE *f;
-
-	if (pid <= 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, field, flen) && line[flen] == ':') {
-			kb = strtol(line + flen + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return kb;
-}
-
-/* User + system CPU seconds of pid (from /proc/PID/stat), or -1. */
-static double read_proc_cpu_s(long pid)
-{
-	char path[64], line[1024];
-	unsigned long utime = 0, stime = 0;
-	const char *p;
-	FILE *f;
-	int field = 2;	/* the field that ends with the ')' of the name */
-
-	if (pid <= 0)
-		return -1.0;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1.0;
-	p = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
-	fclose(f);
-	if (!p)
-		return -1.0;
-	for (p++; *p && field < 14; p++)	/* fields 14 and 15: utime, stime */
-		if (*p == ' ')
-			field++;
-	if (sscanf(p, "%lu %lu", &utime, &stime) != 2)
-		return -1.0;
-	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+	return g_opt.loket_pid > 0 ? bench_proc_cpu_s(g_opt.loket_pid) : -1.0;
 }
 
 static double self_cpu_s(void)
@@ -1145,9 +976,9 @@ static double self_cpu_s(void)
 
 static void sample_rss(struct phase *ph, bool at_max_open)
 {
-	long kb = read_proc_kb(g_opt.loket_pid, "VmRSS");
+	long kb = bench_proc_status(g_opt.loket_pid, "VmRSS");
 
-	ph->last_sample = now_s();
+	ph->last_sample = bench_now();
 	if (kb < 0)
 		return;
 	if (kb > ph->rss_max_kb)
@@ -1166,28 +997,14 @@ static bool ended(const struct conv *c)
 
 static void watch(struct hconn *h, uint32_t events, int op)
 {
-	struct epoll_event ev = {.events = events, .data.ptr = h};
-
-	if (epoll_ctl(g_epoll, op, h->fd, &ev) != 0)
-		die("epoll_ctl: %s", strerror(errno));
+	bench_watch(g_epoll, h->fd, h, events, op);
 }
 
 static int hconn_connect(struct hconn *h)
 {
-	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_opt.loket_port)};
-	int one = 1;
-
-	if (inet_pton(AF_INET, g_opt.loket_host, &addr.sin_addr) != 1)
-		die("--loket host must be an IPv4 address: %s", g_opt.loket_host);
-	h->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	h->fd = bench_connect(g_opt.loket_host, g_opt.loket_port, NULL);
 	if (h->fd < 0)
 		return -1;
-	setsockopt(h->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(h->fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 && errno != EINPROGRESS) {
-		close(h->fd);
-		h->fd = -1;
-		return -1;
-	}
 	h->connecting = true;
 	h->rlen = 0;
 	watch(h, EPOLLOUT, EPOLL_CTL_ADD);
@@ -1204,31 +1021,20 @@ static void hconn_close(struct hconn *h)
 	h->connecting = false;
 }
 
-/* Queues a request (connecting first when needed). Returns -1 when it does not fit. */
+/* Queues a request (connecting first when needed); without a body, the GET of an events
+ * stream. Returns -1 when it does not fit. */
 static int hconn_request(struct hconn *h, const char *method, const char *path, const char *token,
 			 const char *body)
 {
-	size_t blen = body ? strlen(body) : 0;
-	char auth[600] = "";
-	int n;
+	int n = bench_http_format(h->wbuf, sizeof(h->wbuf), method, path, g_opt.loket_host,
+				  g_opt.loket_port, token,
+				  body ? NULL : "Accept: text/event-stream\r\n", body);
 
-	if (token)
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", token);
-	if (body)
-		n = snprintf(h->wbuf, sizeof(h->wbuf),
-			     "%s %s HTTP/1.1\r\nHost: %s:%d\r\n%sContent-Type: application/json\r\n"
-			     "Content-Length: %zu\r\n\r\n%s",
-			     method, path, g_opt.loket_host, g_opt.loket_port, auth, blen, body);
-	else
-		n = snprintf(h->wbuf, sizeof(h->wbuf),
-			     "%s %s HTTP/1.1\r\nHost: %s:%d\r\n%sAccept: text/event-stream\r\n\r\n",
-			     method, path, g_opt.loket_host, g_opt.loket_port, auth);
-	if (n < 0 || (size_t)n >= sizeof(h->wbuf))
+	if (n < 0)
 		return -1;
 	h->wlen = (size_t)n;
 	h->woff = 0;
-	h->headers_done = h->complete = false;
-	h->status = 0;
+	bench_http_reset(&h->resp);
 	h->body.len = 0;
 	if (h->fd < 0)
 		return hconn_connect(h);
@@ -1237,7 +1043,6 @@ static int hconn_request(struct hconn *h, const char *method, const char *path, 
 	return 0;
 }
 
-static void sse_dispatch(struct conv *c);
 static void bury(struct phase *ph);
 
 static void show(const struct conv *c, const char *what, const char *data, size_t len)
@@ -1247,170 +1052,46 @@ static void show(const struct conv *c, const char *what, const char *data, size_
 			(int)(len > 400 ? 400 : len), data);
 }
 
-/* Feeds decoded bytes of the events stream through the SSE parser. */
-static int sse_feed(struct conv *c, const char *data, size_t len)
+static int on_sse_event(void *ctx, const char *event, const char *data, size_t len);
+
+/* The body bytes of a response: the SSE parser (events; stops once the conversation ended) or
+ * h->body. */
+static int hconn_sink(void *ctx, const char *p, size_t len)
 {
-	struct sse *s = &c->io->sse;
+	struct hconn *h = ctx;
 
-	for (size_t i = 0; i < len; i++) {
-		char ch = data[i];
-
-		if (s->skip_lf) {
-			s->skip_lf = false;
-			if (ch == '\n')
-				continue;
-		}
-		if (ch != '\r' && ch != '\n') {
-			if (text_append(&s->line, &ch, 1))
-				return -1;
-			continue;
-		}
-		s->skip_lf = ch == '\r';
-		if (s->line.len == 0) {
-			if (s->data.len || s->event[0])
-				sse_dispatch(c);
-			s->event[0] = '\0';
-			s->data.len = 0;
-			if (s->data.ptr)
-				s->data.ptr[0] = '\0';
-			if (ended(c))
-				return 0;
-			continue;
-		}
-		if (s->line.ptr[0] != ':') {
-			char *colon = memchr(s->line.ptr, ':', s->line.len);
-			size_t flen = colon ? (size_t)(colon - s->line.ptr) : s->line.len;
-			const char *value = colon ? colon + 1 : "";
-			size_t vlen = colon ? s->line.len - flen - 1 : 0;
-
-			if (vlen && *value == ' ') {
-				value++;
-				vlen--;
-			}
-			if (flen == 5 && !memcmp(s->line.ptr, "event", 5)) {
-				snprintf(s->event, sizeof(s->event), "%.*s", (int)vlen, value);
-			} else if (flen == 4 && !memcmp(s->line.ptr, "data", 4)) {
-				if ((s->data.len && text_append(&s->data, "\n", 1)) ||
-				    text_append(&s->data, value, vlen))
-					return -1;
-			}
-		}
-		s->line.len = 0;
-	}
-	return 0;
+	if (!h->is_events)
+		return bench_buf_append(&h->body, p, len);
+	if (bench_sse_feed(&h->conv->io->sse, p, len, on_sse_event, NULL, h->conv) < 0)
+		return -1;
+	return ended(h->conv) ? 1 : 0;
 }
 
 /* Decodes what is in h->rbuf; body bytes go to the SSE parser (events) or h->body. Returns 0
- * (maybe needing more), 1 when the response is complete, -1 when it cannot be understood. */
+ * (maybe needing more), 1 when the response is complete (or the conversation ended), 2 when an
+ * events stream opened with this call, -1 when it cannot be understood. */
 static int hconn_decode(struct hconn *h, bool eof)
 {
-	size_t off = 0;
+	size_t off = 0, used = 0;
 	int rc = 0;
 
-	if (!h->headers_done) {
-		char *end = memmem(h->rbuf, h->rlen, "\r\n\r\n", 4);
-		const char *line;
-		long clen = -1;
-
-		if (!end)
-			return h->rlen >= sizeof(h->rbuf) || eof ? -1 : 0;
-		*end = '\0';
-		if (h->rlen < 12 || memcmp(h->rbuf, "HTTP/1.", 7))
-			return -1;
-		h->status = (int)strtol(h->rbuf + 9, NULL, 10);
-		h->framing = FR_CLOSE;
-		for (line = strstr(h->rbuf, "\r\n"); line; line = strstr(line, "\r\n")) {
-			line += 2;
-			if (!strncasecmp(line, "content-length:", 15)) {
-				clen = strtol(line + 15, NULL, 10);
-			} else if (!strncasecmp(line, "transfer-encoding:", 18)) {
-				if (strcasestr(line, "chunked"))
-					h->framing = FR_CHUNKED;
-			}
-		}
-		if (h->status == 100) {	/* 100 Continue: the real answer follows */
-			off = (size_t)(end - h->rbuf) + 4;
-			memmove(h->rbuf, h->rbuf + off, h->rlen - off);
-			h->rlen -= off;
-			return hconn_decode(h, eof);
-		}
-		if (h->framing != FR_CHUNKED && clen >= 0) {
-			h->framing = FR_LENGTH;
-			h->remaining = (size_t)clen;
-		}
-		if (h->status == 204 || h->status == 304) {
-			h->framing = FR_LENGTH;
-			h->remaining = 0;
-		}
-		h->chunk = CH_SIZE;
-		h->headers_done = true;
-		off = (size_t)(end - h->rbuf) + 4;
-		if (h->is_events && h->status == 200) {
-			/* The stream is open: make the conversation post its question. */
-			rc = 2;
-		}
+	if (!h->resp.headers_done) {
+		rc = bench_http_resp_head(&h->resp, h->rbuf, h->rlen, sizeof(h->rbuf),
+					  SSE_EVENT_MAX * 16, eof, &off);
+		if (rc <= 0)
+			return rc;
+		/* An events stream is open: make the conversation post its question. */
+		rc = h->is_events && h->resp.status == 200 ? 2 : 0;
 	}
-	while (off < h->rlen && !h->complete) {
-		size_t avail = h->rlen - off;
-		const char *p = h->rbuf + off;
-
-		if (h->framing == FR_CHUNKED && h->chunk != CH_DATA) {
-			const char *nl = memmem(p, avail, "\r\n", 2);
-			size_t llen;
-
-			if (!nl)
-				break;
-			llen = (size_t)(nl - p);
-			off += llen + 2;
-			if (h->chunk == CH_SIZE) {
-				char *e = NULL;
-				unsigned long long sz = strtoull(p, &e, 16);
-
-				if (e == p || sz > SSE_EVENT_MAX * 16ULL)
-					return -1;
-				h->remaining = (size_t)sz;
-				h->chunk = sz ? CH_DATA : CH_TRAILER;
-			} else if (h->chunk == CH_DATA_END) {
-				if (llen != 0)
-					return -1;
-				h->chunk = CH_SIZE;
-			} else if (llen == 0) {	/* CH_TRAILER: the blank line ends it */
-				h->complete = true;
-			}
-			continue;
-		}
-		{
-			size_t take = avail;
-
-			if (h->framing != FR_CLOSE && take > h->remaining)
-				take = h->remaining;
-			if (h->is_events) {
-				if (sse_feed(h->conv, p, take))
-					return -1;
-				if (ended(h->conv))
-					return 1;
-			} else if (text_append(&h->body, p, take)) {
-				return -1;
-			}
-			off += take;
-			if (h->framing != FR_CLOSE) {
-				h->remaining -= take;
-				if (h->remaining == 0) {
-					if (h->framing == FR_LENGTH)
-						h->complete = true;
-					else
-						h->chunk = CH_DATA_END;
-				}
-			}
-		}
-	}
-	if (h->framing == FR_LENGTH && h->remaining == 0)
-		h->complete = true;
-	if (eof && h->framing == FR_CLOSE)
-		h->complete = true;
+	if (bench_http_resp_body(&h->resp, h->rbuf + off, h->rlen - off, SSE_EVENT_MAX * 16, eof,
+				 &used, hconn_sink, h) < 0)
+		return -1;
+	if (ended(h->conv))
+		return 1;
+	off += used;
 	memmove(h->rbuf, h->rbuf + off, h->rlen - off);
 	h->rlen -= off;
-	if (h->complete)
+	if (h->resp.complete)
 		return 1;
 	return rc;
 }
@@ -1436,19 +1117,18 @@ static long max_seq(json_t *messages)
 
 static void conv_start(struct phase *ph, struct conv *c)
 {
-	c->io = xcalloc_or_die(1, sizeof(*c->io));
+	c->io = bench_calloc(1, sizeof(*c->io));
 	c->io->ctl.conv = c->io->ev.conv = c;
 	c->io->ev.is_events = true;
 	c->io->ctl.fd = c->io->ev.fd = -1;
-	text_init(&c->io->ctl.body, CLIENT_BODY_MAX);
-	text_init(&c->io->ev.body, 0);
-	text_init(&c->io->sse.line, SSE_EVENT_MAX);
-	text_init(&c->io->sse.data, SSE_EVENT_MAX);
-	text_init(&c->io->tokens, TEXT_MAX);
-	text_init(&c->io->final, TEXT_MAX);
+	bench_buf_init(&c->io->ctl.body, CLIENT_BODY_MAX);
+	bench_buf_init(&c->io->ev.body, 0);
+	bench_sse_init(&c->io->sse, SSE_EVENT_MAX);
+	bench_buf_init(&c->io->tokens, TEXT_MAX);
+	bench_buf_init(&c->io->final, TEXT_MAX);
 	c->pending_seq = -1;
 	c->base_seq = -1;
-	c->started_at = now_s();
+	c->started_at = bench_now();
 	c->deadline = c->started_at + g_opt.timeout_s;
 	c->state = CS_CREATING;
 	ph->active++;
@@ -1470,7 +1150,7 @@ static void conv_post(struct phase *ph, struct conv *c)
 	json_decref(obj);
 	snprintf(path, sizeof(path), "/api/v1/conversations/%s/messages", c->id);
 	c->state = CS_POSTING;
-	c->post_at = now_s();
+	c->post_at = bench_now();
 	if (!body || hconn_request(&c->io->ctl, "POST", path, c->token, body))
 		conv_finish(ph, c, OUT_FAILED, "posting the question failed");
 	free(body);
@@ -1493,7 +1173,7 @@ static void on_ctl_answer(struct phase *ph, struct conv *c)
 		json_t *id = json_object_get(obj, "id"), *tok = json_object_get(obj, "token");
 		char path[256];
 
-		if (h->status != 201 || !json_is_string(id) || !json_is_string(tok) ||
+		if (h->resp.status != 201 || !json_is_string(id) || !json_is_string(tok) ||
 		    json_string_length(id) >= sizeof(c->id) || json_string_length(tok) >= sizeof(c->token)) {
 			show(c, "create answer", h->body.ptr ? h->body.ptr : "", h->body.len);
 			conv_finish(ph, c, OUT_FAILED, "creating the conversation failed");
@@ -1512,7 +1192,7 @@ static void on_ctl_answer(struct phase *ph, struct conv *c)
 		conv_finish(ph, c, OUT_FAILED, "unexpected answer");
 		goto out;
 	}
-	if (h->status == 202) {
+	if (h->resp.status == 202) {
 		json_t *seq = json_object_get(json_object_get(obj, "pending"), "seq");
 
 		if (json_is_integer(seq))
@@ -1520,7 +1200,7 @@ static void on_ctl_answer(struct phase *ph, struct conv *c)
 		c->post_answered = true;
 		c->state = CS_WAITING;
 		conv_check_done(ph, c);
-	} else if (h->status == 200) {
+	} else if (h->resp.status == 200) {
 		show(c, "200 instead of 202", h->body.ptr ? h->body.ptr : "", h->body.len);
 		conv_finish(ph, c, OUT_NO_LLM, NULL);
 	} else {
@@ -1538,7 +1218,7 @@ static void on_token(struct conv *c, json_t *obj)
 	if (c->n_tokens++ == 0)
 		c->first_token_at = c->io->read_at;
 	if (json_is_string(text))
-		text_append(&c->io->tokens, json_string_value(text), json_string_length(text));
+		bench_buf_append(&c->io->tokens, json_string_value(text), json_string_length(text));
 }
 
 static void on_message(struct phase *ph, struct conv *c, json_t *obj)
@@ -1558,32 +1238,33 @@ static void on_message(struct phase *ph, struct conv *c, json_t *obj)
 	c->final_at = c->io->read_at;
 	c->io->final.len = 0;
 	if (json_is_string(text))
-		text_append(&c->io->final, json_string_value(text), json_string_length(text));
+		bench_buf_append(&c->io->final, json_string_value(text), json_string_length(text));
 	conv_check_done(ph, c);
 }
 
 static struct phase *g_phase;
 
-static void sse_dispatch(struct conv *c)
+/* One event of the events stream; 1 once the conversation ended (stop reading it). */
+static int on_sse_event(void *ctx, const char *event, const char *data, size_t len)
 {
-	struct sse *s = &c->io->sse;
+	struct conv *c = ctx;
 	json_error_t jerr;
 	json_t *obj;
 
-	if (!strcmp(s->event, "token") || !strcmp(s->event, "message")) {
-		obj = json_loadb(s->data.ptr ? s->data.ptr : "", s->data.len, 0, &jerr);
+	if (!strcmp(event, "token") || !strcmp(event, "message")) {
+		obj = json_loadb(data, len, 0, &jerr);
 		if (!json_is_object(obj)) {
-			show(c, "event with bad JSON", s->data.ptr ? s->data.ptr : "", s->data.len);
-		} else if (!strcmp(s->event, "token")) {
+			show(c, "event with bad JSON", data, len);
+		} else if (!strcmp(event, "token")) {
 			on_token(c, obj);
 		} else {
 			on_message(g_phase, c, obj);
 		}
 		json_decref(obj);
-		return;
+	} else {
+		show(c, event[0] ? event : "event without name", data, len);
 	}
-	show(c, s->event[0] ? s->event : "event without name", s->data.ptr ? s->data.ptr : "",
-	     s->data.len);
+	return ended(c) ? 1 : 0;
 }
 
 /* Checks tags: mixed when another conversation's tag shows up in tokens or final text, or the
@@ -1591,7 +1272,7 @@ static void sse_dispatch(struct conv *c)
 static void check_tags(struct conv *c)
 {
 	char own[TAG_ID_MAX], id[TAG_ID_MAX];
-	const struct text *parts[2] = {&c->io->tokens, &c->io->final};
+	const struct bench_buf *parts[2] = {&c->io->tokens, &c->io->final};
 
 	tag_id(c->index, own, sizeof(own));
 	for (int k = 0; k < 2; k++) {
@@ -1633,8 +1314,8 @@ static void conv_finish(struct phase *ph, struct conv *c, enum outcome outcome, 
 		fprintf(stderr, "bench_llm: conversation %d lost: %s (state %d, post answered %d, "
 			"tokens %u, final %d, ctl status %d, events status %d)\n",
 			c->index, why ? why : "no final message before the timeout", (int)c->state,
-			c->post_answered, c->n_tokens, c->final_seen, c->io->ctl.status,
-			c->io->ev.status);
+			c->post_answered, c->n_tokens, c->final_seen, c->io->ctl.resp.status,
+			c->io->ev.resp.status);
 	}
 	hconn_close(&c->io->ctl);
 	if (hold) {
@@ -1648,11 +1329,10 @@ static void conv_finish(struct phase *ph, struct conv *c, enum outcome outcome, 
 		hconn_close(&c->io->ev);
 		ph->dead[ph->n_dead++] = c;
 	}
-	text_release(&c->io->ctl.body);
-	text_release(&c->io->sse.line);
-	text_release(&c->io->sse.data);
-	text_release(&c->io->tokens);
-	text_release(&c->io->final);
+	bench_buf_free(&c->io->ctl.body);
+	bench_sse_free(&c->io->sse);
+	bench_buf_free(&c->io->tokens);
+	bench_buf_free(&c->io->final);
 	ph->active--;
 }
 
@@ -1733,7 +1413,7 @@ static void on_readable(struct phase *ph, struct hconn *h)
 		eof = true;
 		break;
 	}
-	c->io->read_at = now_s();
+	c->io->read_at = bench_now();
 	do {
 		rc = hconn_decode(h, eof);
 		if (rc < 0) {
@@ -1749,7 +1429,7 @@ static void on_readable(struct phase *ph, struct hconn *h)
 			if (ph->open_streams > ph->max_open) {
 				ph->max_open = ph->open_streams;
 				if (ph->open_streams == g_target_open ||
-				    now_s() - ph->last_max_sample >= 0.02)
+				    bench_now() - ph->last_max_sample >= 0.02)
 					sample_rss(ph, true);
 			}
 			conv_post(ph, c);
@@ -1759,7 +1439,7 @@ static void on_readable(struct phase *ph, struct hconn *h)
 		}
 		if (rc == 1) {
 			if (h->is_events) {
-				events_ended(ph, c, h->status == 200 ? "events stream ended"
+				events_ended(ph, c, h->resp.status == 200 ? "events stream ended"
 								     : "events stream refused");
 				return;
 			}
@@ -1771,7 +1451,7 @@ static void on_readable(struct phase *ph, struct hconn *h)
 	if (eof && !ended(c)) {
 		if (h->is_events) {
 			events_ended(ph, c, "events stream closed by Loket");
-		} else if (!h->complete && h->wlen) {
+		} else if (!h->resp.complete && h->wlen) {
 			conv_finish(ph, c, OUT_FAILED, "connection closed by Loket");
 		} else {
 			hconn_close(h);	/* a keep-alive connection closed between requests */
@@ -1783,25 +1463,19 @@ static void on_writable(struct phase *ph, struct hconn *h)
 {
 	struct conv *c = h->conv;
 
-	if (h->connecting) {
-		int err = 0;
-		socklen_t len = sizeof(err);
+	int rc;
 
-		if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+	if (h->connecting) {
+		if (bench_connect_error(h->fd) != 0) {
 			conv_finish(ph, c, OUT_FAILED, "cannot connect to Loket");
 			return;
 		}
 		h->connecting = false;
 	}
-	while (h->woff < h->wlen) {
-		ssize_t n = send(h->fd, h->wbuf + h->woff, h->wlen - h->woff, MSG_NOSIGNAL);
-
-		if (n > 0) {
-			h->woff += (size_t)n;
-			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
+	rc = bench_write_some(h->fd, h->wbuf, h->wlen, &h->woff);
+	if (rc == 0)
+		return;
+	if (rc < 0) {
 		conv_finish(ph, c, OUT_FAILED, "sending to Loket failed");
 		return;
 	}
@@ -1826,29 +1500,15 @@ static void on_event(struct phase *ph, struct hconn *h, uint32_t events)
 		on_readable(ph, h);
 }
 
-static int compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double pct(const double *v, size_t n, double p)
-{
-	if (n == 0)
-		return 0.0;
-	return v[(size_t)(p / 100.0 * (double)(n - 1) + 0.5)];
-}
-
 static void print_pcts(const char *label, double *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), compare_double);
+	bench_sort_doubles(v, n);
 	if (n == 0) {
 		printf("%s: no samples\n", label);
 		return;
 	}
-	printf("%s: p50 %.2f p90 %.2f p99 %.2f max %.2f (n=%zu, min %.2f)\n", label, pct(v, n, 50),
-	       pct(v, n, 90), pct(v, n, 99), v[n - 1], n, v[0]);
+	printf("%s: p50 %.2f p90 %.2f p99 %.2f max %.2f (n=%zu, min %.2f)\n", label,
+	       bench_pct(v, n, 50), bench_pct(v, n, 90), bench_pct(v, n, 99), v[n - 1], n, v[0]);
 }
 
 static void resolve_pid(double until)
@@ -1862,7 +1522,7 @@ static void resolve_pid(double until)
 				g_opt.loket_pid = pid;
 			fclose(f);
 		}
-		if (g_opt.loket_pid > 0 || now_s() > until)
+		if (g_opt.loket_pid > 0 || bench_now() > until)
 			break;
 		usleep(50000);
 	}
@@ -1886,7 +1546,7 @@ static int http_status(const char *path)
 		goto out;
 	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n", path,
 		     g_opt.loket_host, g_opt.loket_port);
-	if (send_all(fd, req, (size_t)n))
+	if (bench_send_all(fd, req, (size_t)n))
 		goto out;
 	n = recv(fd, resp, sizeof(resp) - 1, 0);
 	if (n >= 12) {
@@ -1910,15 +1570,15 @@ static int run_phase(int number, int n, int concurrency)
 	struct epoll_event events[512];
 	size_t n_added = 0, n_added_after = 0, n_fake = 0, n_ttft = 0, n_before = 0, n_whole = 0;
 	double *added, *added_after, *fake_ttft, *ttft, *before, *whole;
-	double loket_cpu0 = read_proc_cpu_s(g_opt.loket_pid), self_cpu0 = self_cpu_s();
+	double loket_cpu0 = loket_cpu_s(), self_cpu0 = self_cpu_s();
 	int completed = 0, no_llm = 0, timeouts = 0, failed = 0, mixed = 0, no_tokens = 0;
 	int final_untagged = 0, final_differs = 0;
 	double began, took, loket_cpu, self_cpu;
 	int held_at_end;
 	char shape[64];
 
-	ph.convs = xcalloc_or_die((size_t)n, sizeof(*ph.convs));
-	ph.dead = xcalloc_or_die((size_t)n, sizeof(*ph.dead));
+	ph.convs = bench_calloc((size_t)n, sizeof(*ph.convs));
+	ph.dead = bench_calloc((size_t)n, sizeof(*ph.dead));
 	for (int i = 0; i < n; i++)
 		ph.convs[i].index = g_next_index++;
 	g_phase = &ph;
@@ -1932,7 +1592,7 @@ static int run_phase(int number, int n, int concurrency)
 	       "%.1f ms, then every %.1f ms\n",
 	       number, n, concurrency, shape, g_opt.first_token_ms, g_opt.token_delay_ms);
 	fflush(stdout);
-	began = now_s();
+	began = bench_now();
 	sample_rss(&ph, false);
 	while (ph.next < n || ph.active > 0) {
 		double t;
@@ -1942,7 +1602,7 @@ static int run_phase(int number, int n, int concurrency)
 			conv_start(&ph, &ph.convs[ph.next++]);
 		ready = epoll_wait(g_epoll, events, 512, 20);
 		if (ready < 0 && errno != EINTR)
-			die("epoll_wait: %s", strerror(errno));
+			bench_die("epoll_wait: %s", strerror(errno));
 		for (int i = 0; i < ready; i++) {
 			struct hconn *h = events[i].data.ptr;
 
@@ -1950,7 +1610,7 @@ static int run_phase(int number, int n, int concurrency)
 			 * bury() below, so on_event() can look at it and skip it. */
 			on_event(&ph, h, events[i].events);
 		}
-		t = now_s();
+		t = bench_now();
 		for (int i = 0; i < ph.next; i++)
 			if (!ended(&ph.convs[i]) && t > ph.convs[i].deadline)
 				conv_finish(&ph, &ph.convs[i], OUT_TIMEOUT, NULL);
@@ -1958,8 +1618,8 @@ static int run_phase(int number, int n, int concurrency)
 		if (t - ph.last_sample >= RSS_SAMPLE_S)
 			sample_rss(&ph, false);
 	}
-	took = now_s() - began;
-	loket_cpu = read_proc_cpu_s(g_opt.loket_pid) - loket_cpu0;
+	took = bench_now() - began;
+	loket_cpu = loket_cpu_s() - loket_cpu0;
 	self_cpu = self_cpu_s() - self_cpu0;
 	sample_rss(&ph, ph.open_streams >= ph.max_open);
 	held_at_end = ph.held;
@@ -1968,12 +1628,12 @@ static int run_phase(int number, int n, int concurrency)
 			release_held(&ph, &ph.convs[i]);
 	bury(&ph);
 
-	added = xcalloc_or_die((size_t)n, sizeof(double));
-	added_after = xcalloc_or_die((size_t)n, sizeof(double));
-	fake_ttft = xcalloc_or_die((size_t)n, sizeof(double));
-	ttft = xcalloc_or_die((size_t)n, sizeof(double));
-	before = xcalloc_or_die((size_t)n, sizeof(double));
-	whole = xcalloc_or_die((size_t)n, sizeof(double));
+	added = bench_calloc((size_t)n, sizeof(double));
+	added_after = bench_calloc((size_t)n, sizeof(double));
+	fake_ttft = bench_calloc((size_t)n, sizeof(double));
+	ttft = bench_calloc((size_t)n, sizeof(double));
+	before = bench_calloc((size_t)n, sizeof(double));
+	whole = bench_calloc((size_t)n, sizeof(double));
 	for (int i = 0; i < n; i++) {
 		struct conv *c = &ph.convs[i];
 		struct fake_timing ft;
@@ -2026,7 +1686,7 @@ static int run_phase(int number, int n, int concurrency)
 		printf("cpu: bench_llm (fake server and clients) %.2f s, in %.2f s on %ld cores\n",
 		       self_cpu, took, sysconf(_SC_NPROCESSORS_ONLN));
 	if (g_opt.loket_pid > 0) {
-		long hwm = read_proc_kb(g_opt.loket_pid, "VmHWM");
+		long hwm = bench_proc_status(g_opt.loket_pid, "VmHWM");
 
 		printf("loket RSS: %.1f MB with %d streams open; max sampled %.1f MB; peak (VmHWM) %.1f MB\n",
 		       ph.rss_at_max_kb / 1024.0, ph.rss_at_max_open, ph.rss_max_kb / 1024.0,
@@ -2054,24 +1714,15 @@ static int run_phase(int number, int n, int concurrency)
 	return timeouts + failed + mixed + no_llm;
 }
 
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	int port, bad = 0;
 
+	bench_prog = "bench_llm";
 	parse_options(argc, argv);
 	signal(SIGPIPE, SIG_IGN);
-	raise_fd_limit();
-	g_timing = xcalloc_or_die(MAX_CONVERSATIONS, sizeof(*g_timing));
+	bench_raise_nofile();
+	g_timing = bench_calloc(MAX_CONVERSATIONS, sizeof(*g_timing));
 
 	if (g_opt.serve_only) {
 		sigset_t set;
@@ -2095,18 +1746,18 @@ int main(int argc, char **argv)
 	       g_opt.loket_host, g_opt.loket_port);
 	fflush(stdout);
 	{
-		double until = now_s() + g_opt.wait_s;
+		double until = bench_now() + g_opt.wait_s;
 
 		while (http_status("/healthz") != 200) {
-			if (now_s() > until)
-				die("Loket did not answer GET /healthz with 200 within %.0f s", g_opt.wait_s);
+			if (bench_now() > until)
+				bench_die("Loket did not answer GET /healthz with 200 within %.0f s", g_opt.wait_s);
 			usleep(100000);
 		}
 		resolve_pid(until);
 	}
 	g_epoll = epoll_create1(EPOLL_CLOEXEC);
 	if (g_epoll < 0)
-		die("epoll_create1: %s", strerror(errno));
+		bench_die("epoll_create1: %s", strerror(errno));
 	for (int i = 0; i < g_opt.n_phases; i++)
 		bad += run_phase(i + 1, g_opt.conversations[i], g_opt.concurrency[i]);
 	fake_print_stats();

@@ -9,26 +9,22 @@
  * it posts a second message to some conversations one at a time (the latency without queueing)
  * and at last closes every stream and waits for Loket to notice. Prints counts, RSS and latency
  * percentiles; exits 3 when a stream did not open or did not get its message.
- * Needs libc and jansson only; timings are printed, never judged.
+ * Needs libc and jansson only (sockets, HTTP and SSE: bench/common/bench_net.c); timings are
+ * printed, never judged.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "bench_net.h"
 
 #define MAX_STREAMS 100000
 #define MAX_CTL 512			/* keep-alive connections for creating and posting */
@@ -43,140 +39,6 @@
 #define OPEN_TIMEOUT_S 30.0		/* one stream's response headers */
 #define TEXT_MAX 1000
 #define CLOSE_WAIT_S 45.0		/* for Loket to notice closed streams */
-
-/* ---- small helpers ---- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bench_sse: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
-static void *xcalloc_or_die(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
-/* A growable byte string; always NUL-terminated once it holds anything. */
-struct text {
-	char *ptr;
-	size_t len, cap;
-};
-
-/* Appends unless the text would grow past max bytes (then -1). */
-static int text_append(struct text *t, const char *data, size_t len, size_t max)
-{
-	if (len > max || t->len > max - len)
-		return -1;
-	if (t->len + len + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 256;
-		char *grown;
-
-		while (cap < t->len + len + 1)
-			cap *= 2;
-		grown = realloc(t->ptr, cap);
-		if (!grown)
-			die("out of memory");
-		t->ptr = grown;
-		t->cap = cap;
-	}
-	memcpy(t->ptr + t->len, data, len);
-	t->len += len;
-	t->ptr[t->len] = '\0';
-	return 0;
-}
-
-/* Drops the first n bytes; frees the memory when nothing is left, so 10,000 idle streams
- * hold no buffers. */
-static void text_consume(struct text *t, size_t n)
-{
-	if (n >= t->len) {
-		free(t->ptr);
-		t->ptr = NULL;
-		t->len = t->cap = 0;
-		return;
-	}
-	memmove(t->ptr, t->ptr + n, t->len - n);
-	t->len -= n;
-	t->ptr[t->len] = '\0';
-}
-
-static void text_free(struct text *t)
-{
-	text_consume(t, t->len);
-}
-
-/* VmRSS / VmHWM / Threads of pid in kB (Threads: a count), or -1. */
-static long proc_status(long pid, const char *field)
-{
-	char path[64], line[256];
-	size_t flen = strlen(field);
-	long v = -1;
-	FILE *f;
-
-	if (pid <= 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, field, flen) && line[flen] == ':') {
-			v = strtol(line + flen + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
-
-/* User + system CPU seconds of pid (0: this process), or -1. */
-static double proc_cpu_s(long pid)
-{
-	char path[64], line[1024];
-	unsigned long utime = 0, stime = 0;
-	const char *p;
-	int field = 2;
-	FILE *f;
-
-	if (pid < 0)
-		return -1.0;
-	if (pid == 0)
-		snprintf(path, sizeof(path), "/proc/self/stat");
-	else
-		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1.0;
-	p = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
-	fclose(f);
-	if (!p)
-		return -1.0;
-	for (p++; *p && field < 14; p++)	/* fields 14 and 15: utime, stime */
-		if (*p == ' ')
-			field++;
-	if (sscanf(p, "%lu %lu", &utime, &stime) != 2)
-		return -1.0;
-	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
-}
 
 /* ---- options ---- */
 
@@ -198,18 +60,6 @@ static struct options g_opt = {
 	.host = "127.0.0.1", .port = 8080, .pid = 0, .streams = 1000, .creators = 8,
 	.posters = 64, .opening = 128, .timeout_s = 30.0, .one_by_one = 1000, .text = "hallo",
 };
-
-static long parse_long(const char *text, long min, long max, const char *name)
-{
-	char *end = NULL;
-	long v;
-
-	errno = 0;
-	v = strtol(text, &end, 10);
-	if (errno || end == text || *end || v < min || v > max)
-		die("%s must be a number from %ld to %ld", name, min, max);
-	return v;
-}
 
 static void usage(void)
 {
@@ -250,29 +100,24 @@ static void parse_options(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "n:vh", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'l': {
-			const char *colon = strrchr(optarg, ':');
-
-			if (!colon || colon == optarg || (size_t)(colon - optarg) >= sizeof(g_opt.host))
-				die("--loket must be HOST:PORT");
-			snprintf(g_opt.host, sizeof(g_opt.host), "%.*s", (int)(colon - optarg), optarg);
-			g_opt.port = (int)parse_long(colon + 1, 1, 65535, "the port");
+		case 'l':
+			bench_parse_hostport(optarg, g_opt.host, sizeof(g_opt.host), &g_opt.port,
+					     "--loket");
 			have_loket = true;
 			break;
-		}
-		case 'p': g_opt.pid = parse_long(optarg, 1, 1L << 30, "--pid"); break;
-		case 'n': g_opt.streams = (int)parse_long(optarg, 1, MAX_STREAMS, "-n"); break;
-		case 'P': g_opt.posters = (int)parse_long(optarg, 1, MAX_CTL, "--posters"); break;
-		case 'C': g_opt.creators = (int)parse_long(optarg, 1, MAX_CTL, "--creators"); break;
-		case 'K': g_opt.opening = (int)parse_long(optarg, 1, MAX_STREAMS, "--opening"); break;
-		case 't': g_opt.timeout_s = (double)parse_long(optarg, 1, 3600, "--timeout-s"); break;
+		case 'p': g_opt.pid = bench_parse_long(optarg, 1, 1L << 30, "--pid"); break;
+		case 'n': g_opt.streams = (int)bench_parse_long(optarg, 1, MAX_STREAMS, "-n"); break;
+		case 'P': g_opt.posters = (int)bench_parse_long(optarg, 1, MAX_CTL, "--posters"); break;
+		case 'C': g_opt.creators = (int)bench_parse_long(optarg, 1, MAX_CTL, "--creators"); break;
+		case 'K': g_opt.opening = (int)bench_parse_long(optarg, 1, MAX_STREAMS, "--opening"); break;
+		case 't': g_opt.timeout_s = (double)bench_parse_long(optarg, 1, 3600, "--timeout-s"); break;
 		case 'T':
 			if (strlen(optarg) >= sizeof(g_opt.text) || !*optarg || strpbrk(optarg, "\"\\"))
-				die("--text must be 1 to %d bytes without quotes or backslashes", TEXT_MAX - 1);
+				bench_die("--text must be 1 to %d bytes without quotes or backslashes", TEXT_MAX - 1);
 			snprintf(g_opt.text, sizeof(g_opt.text), "%s", optarg);
 			break;
 		case 'O':
-			g_opt.one_by_one = (int)parse_long(optarg, 0, MAX_STREAMS, "--one-by-one");
+			g_opt.one_by_one = (int)bench_parse_long(optarg, 0, MAX_STREAMS, "--one-by-one");
 			break;
 		case 'v': g_opt.verbose = true; break;
 		default: usage();
@@ -284,8 +129,6 @@ static void parse_options(int argc, char **argv)
 
 /* ---- state ---- */
 
-enum framing { FR_LENGTH, FR_CHUNKED, FR_CLOSE };
-enum chunk_state { CH_SIZE, CH_DATA, CH_DATA_END, CH_TRAILER };
 enum job { JOB_NONE, JOB_CREATE, JOB_POST, JOB_METRICS };
 enum phase { PH_CREATE, PH_OPEN, PH_POST, PH_IDLE };
 
@@ -298,25 +141,17 @@ struct conn {
 	bool connecting;
 	char wbuf[WBUF_MAX];
 	size_t wlen, woff;
-	struct text raw;	/* received, not decoded yet */
+	struct bench_buf raw;	/* received, not decoded yet */
 	size_t got;		/* bytes received for the current request */
 	int resends;		/* of the current request (the server closed an idle connection) */
 	double read_at;		/* when the bytes being decoded were read */
-	/* the response being decoded */
-	bool headers_done, complete;
-	int status;
-	enum framing framing;
-	enum chunk_state chunk;
-	size_t remaining;
-	struct text body;	/* control connections */
+	struct bench_http_resp resp;	/* the response being decoded */
+	struct bench_buf body;	/* control connections */
 	/* control connections */
 	enum job job;
 	struct conv *conv;	/* the conversation of JOB_CREATE / JOB_POST */
 	double sent_at;
-	/* event streams: the SSE parser */
-	struct text line, data;
-	char event[16];
-	bool skip_lf;
+	struct bench_sse sse;	/* event streams */
 };
 
 struct conv {
@@ -365,31 +200,27 @@ static void note(const char *fmt, ...)
 
 /* ---- connections ---- */
 
+static void conn_init(struct conn *c, bool is_stream)
+{
+	c->fd = -1;
+	c->is_stream = is_stream;
+	bench_buf_init(&c->raw, RAW_MAX);
+	bench_buf_init(&c->body, BODY_MAX);
+	bench_sse_init(&c->sse, SSE_MAX);
+}
+
 static void watch(struct conn *c, uint32_t events, int op)
 {
-	struct epoll_event ev = {.events = events, .data.ptr = c};
-
-	if (epoll_ctl(g_epoll, op, c->fd, &ev) != 0)
-		die("epoll_ctl: %s", strerror(errno));
+	bench_watch(g_epoll, c->fd, c, events, op);
 }
 
 static int conn_connect(struct conn *c)
 {
-	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_opt.port)};
-	int one = 1;
+	const char *what = "connect";
 
-	if (inet_pton(AF_INET, g_opt.host, &addr.sin_addr) != 1)
-		die("--loket host must be an IPv4 address: %s", g_opt.host);
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	c->fd = bench_connect(g_opt.host, g_opt.port, &what);
 	if (c->fd < 0) {
-		note("socket: %s", strerror(errno));
-		return -1;
-	}
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 && errno != EINPROGRESS) {
-		note("connect: %s", strerror(errno));
-		close(c->fd);
-		c->fd = -1;
+		note("%s: %s", what, strerror(errno));
 		return -1;
 	}
 	c->connecting = true;
@@ -403,71 +234,51 @@ static void conn_close(struct conn *c)
 		close(c->fd);	/* (leaves the epoll set with it) */
 	c->fd = -1;
 	c->connecting = false;
-	text_free(&c->raw);
-	text_free(&c->body);
-	text_free(&c->line);
-	text_free(&c->data);
+	bench_buf_free(&c->raw);
+	bench_buf_free(&c->body);
+	bench_sse_free(&c->sse);
 }
 
 /* Queues one request, connecting first when needed. body NULL: a GET. */
 static int conn_request(struct conn *c, const char *method, const char *path, const char *token,
 			const char *body)
 {
-	char auth[TOKEN_MAX + 40] = "";
-	int n;
+	int n = bench_http_format(c->wbuf, sizeof(c->wbuf), method, path, g_opt.host, g_opt.port,
+				  token, c->is_stream ? "Accept: text/event-stream\r\n" : NULL, body);
 
-	if (token)
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", token);
-	if (body)
-		n = snprintf(c->wbuf, sizeof(c->wbuf),
-			     "%s %s HTTP/1.1\r\nHost: %s:%d\r\n%sContent-Type: application/json\r\n"
-			     "Content-Length: %zu\r\n\r\n%s",
-			     method, path, g_opt.host, g_opt.port, auth, strlen(body), body);
-	else
-		n = snprintf(c->wbuf, sizeof(c->wbuf), "%s %s HTTP/1.1\r\nHost: %s:%d\r\n%s%s\r\n",
-			     method, path, g_opt.host, g_opt.port, auth,
-			     c->is_stream ? "Accept: text/event-stream\r\n" : "");
-	if (n < 0 || (size_t)n >= sizeof(c->wbuf))
-		die("a request does not fit %d bytes", WBUF_MAX);
+	if (n < 0)
+		bench_die("a request does not fit %d bytes", WBUF_MAX);
 	c->wlen = (size_t)n;
 	c->woff = 0;
 	c->got = 0;
 	c->resends = 0;
-	c->headers_done = c->complete = false;
-	c->status = 0;
-	c->body.len = 0;
-	c->sent_at = now_s();
+	bench_http_reset(&c->resp);
+	bench_buf_free(&c->body);
+	c->sent_at = bench_now();
 	if (c->fd < 0)
 		return conn_connect(c);
 	if (c->connecting)
 		return 0;
 	/* Connected: write at once rather than after another epoll_wait; what does not fit
 	 * (or fails) is left to the loop. */
-	while (c->woff < c->wlen) {
-		ssize_t w = write(c->fd, c->wbuf + c->woff, c->wlen - c->woff);
-
-		if (w > 0)
-			c->woff += (size_t)w;
-		else if (!(w < 0 && errno == EINTR))
-			break;
-	}
+	bench_write_some(c->fd, c->wbuf, c->wlen, &c->woff);
 	watch(c, c->woff < c->wlen ? EPOLLOUT : EPOLLIN | EPOLLRDHUP, EPOLL_CTL_MOD);
 	return 0;
 }
 
 /* ---- SSE ---- */
 
-static void on_stream_message(struct conn *s)
+static void on_stream_message(struct conn *s, const char *data, size_t len)
 {
 	struct conv *cv = s->conv;
 	json_error_t jerr;
-	json_t *m = json_loadb(s->data.ptr ? s->data.ptr : "", s->data.len, 0, &jerr);
+	json_t *m = json_loadb(data, len, 0, &jerr);
 	const char *role = json_string_value(json_object_get(m, "role"));
 	json_int_t seq = json_integer_value(json_object_get(m, "seq"));
 
 	if (!m || !role) {
 		note("conversation %s: an event: message that is not a message: %.200s", cv->id,
-		     s->data.ptr ? s->data.ptr : "");
+		     data);
 		json_decref(m);
 		return;
 	}
@@ -486,166 +297,54 @@ static void on_stream_message(struct conn *s)
 	json_decref(m);
 }
 
-/* Feeds decoded body bytes of an event stream through the SSE parser. */
-static int sse_feed(struct conn *s, const char *p, size_t len)
+static int on_stream_event(void *ctx, const char *event, const char *data, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		char ch = p[i];
-
-		if (s->skip_lf) {
-			s->skip_lf = false;
-			if (ch == '\n')
-				continue;
-		}
-		if (ch != '\r' && ch != '\n') {
-			size_t run = 1;
-
-			while (i + run < len && p[i + run] != '\r' && p[i + run] != '\n')
-				run++;
-			if (text_append(&s->line, p + i, run, SSE_MAX))
-				return -1;
-			i += run - 1;
-			continue;
-		}
-		s->skip_lf = ch == '\r';
-		if (s->line.len == 0) {	/* a blank line ends the event */
-			if (!strcmp(s->event, "message"))
-				on_stream_message(s);
-			s->event[0] = '\0';
-			text_free(&s->data);
-			continue;
-		}
-		if (s->line.ptr[0] == ':') {
-			g.pings++;
-		} else {
-			char *colon = memchr(s->line.ptr, ':', s->line.len);
-			size_t flen = colon ? (size_t)(colon - s->line.ptr) : s->line.len;
-			const char *value = colon ? colon + 1 : "";
-			size_t vlen = colon ? s->line.len - flen - 1 : 0;
-
-			if (vlen && *value == ' ') {
-				value++;
-				vlen--;
-			}
-			if (flen == 5 && !memcmp(s->line.ptr, "event", 5)) {
-				snprintf(s->event, sizeof(s->event), "%.*s", (int)vlen, value);
-			} else if (flen == 4 && !memcmp(s->line.ptr, "data", 4)) {
-				if ((s->data.len && text_append(&s->data, "\n", 1, SSE_MAX)) ||
-				    text_append(&s->data, value, vlen, SSE_MAX))
-					return -1;
-			}
-		}
-		text_free(&s->line);
-	}
+	if (!strcmp(event, "message"))
+		on_stream_message(ctx, data, len);
 	return 0;
 }
 
+static void on_stream_comment(void *ctx)
+{
+	(void)ctx;
+	g.pings++;
+}
+
 /* ---- HTTP responses ---- */
+
+/* The body bytes of a response: to the SSE parser (streams) or c->body. */
+static int conn_sink(void *ctx, const char *p, size_t len)
+{
+	struct conn *c = ctx;
+
+	if (c->is_stream)
+		return bench_sse_feed(&c->sse, p, len, on_stream_event, on_stream_comment, c) < 0
+			       ? -1 : 0;
+	return bench_buf_append(&c->body, p, len);
+}
 
 /* Decodes c->raw. Body bytes go to the SSE parser (streams) or c->body. Returns 0 (maybe
  * needing more), 1 when a control response is complete, 2 when a stream's headers arrived
  * (the rest stays in c->raw for the next call), -1 when the bytes cannot be understood. */
 static int conn_decode(struct conn *c, bool eof)
 {
-	size_t off = 0;
+	size_t used = 0;
+	int rc;
 
-	if (!c->headers_done) {
-		char *end = c->raw.ptr ? memmem(c->raw.ptr, c->raw.len, "\r\n\r\n", 4) : NULL;
-		const char *line;
-		long clen = -1;
-
-		if (!end)
-			return c->raw.len >= 64 * 1024 || eof ? -1 : 0;
-		*end = '\0';
-		if (c->raw.len < 12 || memcmp(c->raw.ptr, "HTTP/1.", 7))
-			return -1;
-		c->status = (int)strtol(c->raw.ptr + 9, NULL, 10);
-		c->framing = FR_CLOSE;
-		for (line = strstr(c->raw.ptr, "\r\n"); line; line = strstr(line, "\r\n")) {
-			line += 2;
-			if (!strncasecmp(line, "content-length:", 15))
-				clen = strtol(line + 15, NULL, 10);
-			else if (!strncasecmp(line, "transfer-encoding:", 18) &&
-				 strcasestr(line, "chunked"))
-				c->framing = FR_CHUNKED;
-		}
-		if (c->framing != FR_CHUNKED && clen >= 0) {
-			if (clen > BODY_MAX)
-				return -1;
-			c->framing = FR_LENGTH;
-			c->remaining = (size_t)clen;
-		}
-		if (c->status == 204 || c->status == 304) {
-			c->framing = FR_LENGTH;
-			c->remaining = 0;
-		}
-		c->chunk = CH_SIZE;
-		c->headers_done = true;
-		text_consume(&c->raw, (size_t)(end - c->raw.ptr) + 4);
+	if (!c->resp.headers_done) {
+		rc = bench_http_resp_head(&c->resp, c->raw.ptr, c->raw.len, 64 * 1024, BODY_MAX, eof,
+					  &used);
+		if (rc <= 0)
+			return rc;
+		bench_buf_consume(&c->raw, used);
 		if (c->is_stream)
 			return 2;
 	}
-	while (off < c->raw.len && !c->complete) {
-		size_t avail = c->raw.len - off;
-		const char *p = c->raw.ptr + off;
-
-		if (c->framing == FR_CHUNKED && c->chunk != CH_DATA) {
-			const char *nl = memmem(p, avail, "\r\n", 2);
-			size_t llen;
-
-			if (!nl) {
-				if (avail > 64)
-					return -1;
-				break;
-			}
-			llen = (size_t)(nl - p);
-			off += llen + 2;
-			if (c->chunk == CH_SIZE) {
-				char *e = NULL;
-				unsigned long long sz = strtoull(p, &e, 16);
-
-				if (e == p || sz > RAW_MAX)
-					return -1;
-				c->remaining = (size_t)sz;
-				c->chunk = sz ? CH_DATA : CH_TRAILER;
-			} else if (c->chunk == CH_DATA_END) {
-				if (llen != 0)
-					return -1;
-				c->chunk = CH_SIZE;
-			} else if (llen == 0) {		/* CH_TRAILER: a blank line ends it */
-				c->complete = true;
-			}
-			continue;
-		}
-		{
-			size_t take = avail;
-
-			if (c->framing != FR_CLOSE && take > c->remaining)
-				take = c->remaining;
-			if (c->is_stream) {
-				if (sse_feed(c, p, take))
-					return -1;
-			} else if (text_append(&c->body, p, take, BODY_MAX)) {
-				return -1;
-			}
-			off += take;
-			if (c->framing != FR_CLOSE) {
-				c->remaining -= take;
-				if (c->remaining == 0) {
-					if (c->framing == FR_LENGTH)
-						c->complete = true;
-					else
-						c->chunk = CH_DATA_END;
-				}
-			}
-		}
-	}
-	if (c->framing == FR_LENGTH && c->remaining == 0)
-		c->complete = true;
-	if (eof && c->framing == FR_CLOSE)
-		c->complete = true;
-	text_consume(&c->raw, off);
-	return c->complete ? 1 : 0;
+	rc = bench_http_resp_body(&c->resp, c->raw.ptr, c->raw.len, RAW_MAX, eof, &used, conn_sink,
+				  c);
+	if (rc >= 0)
+		bench_buf_consume(&c->raw, used);
+	return rc;
 }
 
 /* ---- the work ---- */
@@ -674,10 +373,9 @@ static void stream_failed(struct conn *s, const char *why)
 static void stream_open(struct conv *cv)
 {
 	char path[160];
-	struct conn *s = xcalloc_or_die(1, sizeof(*s));
+	struct conn *s = bench_calloc(1, sizeof(*s));
 
-	s->is_stream = true;
-	s->fd = -1;
+	conn_init(s, true);
 	s->conv = cv;
 	cv->stream = s;
 	snprintf(path, sizeof(path), "/api/v1/conversations/%s/events", cv->id);
@@ -694,10 +392,10 @@ static void stream_headers(struct conn *s)
 {
 	struct conv *cv = s->conv;
 
-	if (s->status != 200) {
+	if (s->resp.status != 200) {
 		char why[64];
 
-		snprintf(why, sizeof(why), "status %d", s->status);
+		snprintf(why, sizeof(why), "status %d", s->resp.status);
 		stream_failed(s, why);
 		return;
 	}
@@ -711,14 +409,14 @@ static void on_created(struct conn *c)
 {
 	struct conv *cv = c->conv;
 	json_error_t jerr;
-	json_t *o = c->status == 201 ? json_loadb(c->body.ptr ? c->body.ptr : "", c->body.len, 0, &jerr)
+	json_t *o = c->resp.status == 201 ? json_loadb(c->body.ptr ? c->body.ptr : "", c->body.len, 0, &jerr)
 				     : NULL;
 	const char *id = json_string_value(json_object_get(o, "id"));
 	const char *token = json_string_value(json_object_get(o, "token"));
 
 	if (!id || !token || strlen(id) >= sizeof(cv->id) || strlen(token) >= sizeof(cv->token) ||
 	    strspn(id, "0123456789abcdefABCDEF-_") != strlen(id))
-		die("creating a conversation failed (status %d): %.300s", c->status,
+		bench_die("creating a conversation failed (status %d): %.300s", c->resp.status,
 		    c->body.ptr ? c->body.ptr : "");
 	snprintf(cv->id, sizeof(cv->id), "%s", id);
 	snprintf(cv->token, sizeof(cv->token), "%s", token);
@@ -734,12 +432,12 @@ static void on_posted(struct conn *c)
 	size_t i;
 
 	cv->acked_at = c->read_at;
-	cv->post_status = c->status;
+	cv->post_status = c->resp.status;
 	g.acked++;
 	g.last_ack = c->read_at;
-	if (c->status != 200) {
+	if (c->resp.status != 200) {
 		g.non_200++;
-		note("conversation %s: the POST got status %d: %.200s", cv->id, c->status,
+		note("conversation %s: the POST got status %d: %.200s", cv->id, c->resp.status,
 		     c->body.ptr ? c->body.ptr : "");
 		return;
 	}
@@ -789,7 +487,7 @@ static void ctl_response(struct conn *c)
 	else if (job == JOB_METRICS)
 		on_metrics(c);
 	c->conv = NULL;
-	if (c->framing == FR_CLOSE)
+	if (c->resp.framing == BENCH_FR_CLOSE)
 		conn_close(c);
 	if (c != &g.metrics)
 		ctl_next(c);
@@ -812,7 +510,7 @@ static void ctl_failed(struct conn *c, const char *why)
 	}
 	note("a request on a control connection failed: %s", why);
 	if (c->job == JOB_CREATE)
-		die("creating a conversation failed");
+		bench_die("creating a conversation failed");
 	if (c->job == JOB_POST) {
 		c->conv->post_status = -1;
 		g.acked++;
@@ -836,7 +534,7 @@ static void ctl_next(struct conn *c)
 		c->conv = &g.convs[g.next_create++];
 		if (conn_request(c, "POST", "/api/v1/conversations", NULL,
 				 "{\"lang\":\"nl\",\"channel\":\"web\"}"))
-			die("cannot connect to loket");
+			bench_die("cannot connect to loket");
 		return;
 	}
 	while (g.phase == PH_POST && g.next_post < g.post_count) {
@@ -849,7 +547,7 @@ static void ctl_next(struct conn *c)
 		snprintf(path, sizeof(path), "/api/v1/conversations/%s/messages", cv->id);
 		snprintf(body, sizeof(body), "{\"text\":\"%s\"}", g_opt.text);
 		if (conn_request(c, "POST", path, cv->token, body))
-			die("cannot connect to loket");
+			bench_die("cannot connect to loket");
 		cv->post_at = c->sent_at;
 		g.posted++;
 		return;
@@ -874,7 +572,7 @@ static void on_readable(struct conn *c)
 
 		if (n > 0) {
 			c->got += (size_t)n;
-			if (text_append(&c->raw, chunk, (size_t)n, RAW_MAX)) {
+			if (bench_buf_append(&c->raw, chunk, (size_t)n)) {
 				if (c->is_stream)
 					stream_failed(c, "too many undecoded bytes");
 				else
@@ -892,7 +590,7 @@ static void on_readable(struct conn *c)
 		eof = true;
 		break;
 	}
-	c->read_at = now_s();
+	c->read_at = bench_now();
 	rc = conn_decode(c, eof);
 	if (rc == 2) {		/* a stream's headers */
 		stream_headers(c);
@@ -912,7 +610,7 @@ static void on_readable(struct conn *c)
 		return;
 	}
 	if (rc == 1) {
-		bool was_eof = eof && c->framing == FR_CLOSE;
+		bool was_eof = eof && c->resp.framing == BENCH_FR_CLOSE;
 
 		ctl_response(c);
 		if (was_eof)
@@ -920,7 +618,7 @@ static void on_readable(struct conn *c)
 	}
 	if (eof && c->fd >= 0) {
 		if (c->is_stream)
-			stream_failed(c, c->headers_done ? "the server closed it"
+			stream_failed(c, c->resp.headers_done ? "the server closed it"
 							 : "closed before the headers");
 		else
 			ctl_failed(c, "the server closed the connection");
@@ -929,17 +627,11 @@ static void on_readable(struct conn *c)
 
 static void on_writable(struct conn *c)
 {
-	while (c->woff < c->wlen) {
-		ssize_t n = write(c->fd, c->wbuf + c->woff, c->wlen - c->woff);
+	int rc = bench_write_some(c->fd, c->wbuf, c->wlen, &c->woff);
 
-		if (n > 0) {
-			c->woff += (size_t)n;
-			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n < 0 && errno == EINTR)
-			continue;
+	if (rc == 0)
+		return;
+	if (rc < 0) {
 		if (c->is_stream)
 			stream_failed(c, strerror(errno));
 		else
@@ -952,10 +644,8 @@ static void on_writable(struct conn *c)
 static void on_event(struct conn *c, uint32_t events)
 {
 	if (c->connecting) {
-		int err = 0;
-		socklen_t len = sizeof(err);
+		int err = bench_connect_error(c->fd);
 
-		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
 		if (err) {
 			if (c->is_stream)
 				stream_failed(c, strerror(err));
@@ -977,7 +667,7 @@ static void on_event(struct conn *c, uint32_t events)
 /* Streams whose headers never came: failed after OPEN_TIMEOUT_S. */
 static void expire_opening(void)
 {
-	double now = now_s();
+	double now = bench_now();
 
 	for (int i = 0; i < g.next_open; i++) {
 		struct conv *cv = &g.convs[i];
@@ -992,10 +682,10 @@ static void expire_opening(void)
 static bool run_until(bool (*done)(void), double deadline)
 {
 	static struct epoll_event evs[1024];
-	double last_expire = now_s();
+	double last_expire = bench_now();
 
 	for (;;) {
-		double now = now_s();
+		double now = bench_now();
 		int n, ms;
 
 		if (done && done())
@@ -1007,12 +697,12 @@ static bool run_until(bool (*done)(void), double deadline)
 			ms = 100;
 		n = epoll_wait(g_epoll, evs, 1024, ms);
 		if (n < 0 && errno != EINTR)
-			die("epoll_wait: %s", strerror(errno));
+			bench_die("epoll_wait: %s", strerror(errno));
 		for (int i = 0; i < n; i++)
 			on_event(evs[i].data.ptr, evs[i].events);
-		if (g.phase == PH_OPEN && now_s() - last_expire > 1.0) {
+		if (g.phase == PH_OPEN && bench_now() - last_expire > 1.0) {
 			expire_opening();
-			last_expire = now_s();
+			last_expire = bench_now();
 		}
 	}
 }
@@ -1045,36 +735,19 @@ static long read_metrics(void)
 	g.metrics_streams = -1;
 	g.metrics.job = JOB_METRICS;
 	if (conn_request(&g.metrics, "GET", "/metrics", NULL, NULL))
-		die("cannot connect to loket");
-	run_until(metrics_answered, now_s() + 10.0);
+		bench_die("cannot connect to loket");
+	run_until(metrics_answered, bench_now() + 10.0);
 	return g.metrics_done ? g.metrics_streams : -1;
 }
 
 /* ---- report ---- */
 
-static int compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double pct(const double *v, size_t n, double p)
-{
-	size_t i;
-
-	if (!n)
-		return 0.0;
-	i = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
-	return v[i];
-}
-
 static void print_pcts(const char *label, double *v, size_t n, const char *how)
 {
-	qsort(v, n, sizeof(*v), compare_double);
+	bench_sort_doubles(v, n);
 	printf("%-26sp50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (%zu samples; %s)\n", label,
-	       pct(v, n, 50) * 1e3, pct(v, n, 90) * 1e3, pct(v, n, 99) * 1e3,
-	       n ? v[n - 1] * 1e3 : 0.0, n, how);
+	       bench_pct(v, n, 50) * 1e3, bench_pct(v, n, 90) * 1e3, bench_pct(v, n, 99) * 1e3,
+	       bench_pct(v, n, 100) * 1e3, n, how);
 }
 
 static double mb(long kb)
@@ -1084,16 +757,11 @@ static double mb(long kb)
 
 static void raise_fd_limit(int need)
 {
-	struct rlimit rl;
+	unsigned long long limit = bench_raise_nofile();
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return;
-	rl.rlim_cur = rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
-	getrlimit(RLIMIT_NOFILE, &rl);
-	if (rl.rlim_cur < (rlim_t)need)
-		die("%d streams need about %d descriptors; the limit is %llu (raise it with ulimit -n)",
-		    g.n, need, (unsigned long long)rl.rlim_cur);
+	if (limit && limit < (unsigned long long)need)
+		bench_die("%d streams need about %d descriptors; the limit is %llu (raise it with ulimit -n)",
+			  g.n, need, limit);
 }
 
 /* Posts the text to the conversations in list over `connections` connections and prints the
@@ -1117,9 +785,9 @@ static bool post_round(const char *label, int *list, int count, int connections)
 	g.post_list = list;
 	g.post_count = count;
 	g.next_post = g.posted = g.acked = g.non_200 = g.delivered = g.mismatched = g.post_failed = 0;
-	cpu_l0 = proc_cpu_s(g_opt.pid);
-	cpu_b0 = proc_cpu_s(0);
-	t0 = now_s();
+	cpu_l0 = bench_proc_cpu_s(g_opt.pid);
+	cpu_b0 = bench_proc_cpu_s(0);
+	t0 = bench_now();
 	g.phase = PH_POST;
 	for (int i = 0; i < connections; i++)
 		ctl_next(&g.ctl[i]);
@@ -1128,15 +796,15 @@ static bool post_round(const char *label, int *list, int count, int connections)
 	while (!all_delivered()) {
 		double deadline = g.last_ack + g_opt.timeout_s;
 
-		if (now_s() >= deadline)
+		if (bench_now() >= deadline)
 			break;
-		run_until(all_delivered, now_s() + 1.0 < deadline ? now_s() + 1.0 : deadline);
+		run_until(all_delivered, bench_now() + 1.0 < deadline ? bench_now() + 1.0 : deadline);
 	}
-	t1 = now_s();
+	t1 = bench_now();
 	g.phase = PH_IDLE;
 
-	lat = xcalloc_or_die((size_t)count, sizeof(*lat));
-	ack = xcalloc_or_die((size_t)count, sizeof(*ack));
+	lat = bench_calloc((size_t)count, sizeof(*lat));
+	ack = bench_calloc((size_t)count, sizeof(*ack));
 	for (int i = 0; i < count; i++) {
 		struct conv *cv = &g.convs[list[i]];
 
@@ -1158,7 +826,7 @@ static bool post_round(const char *label, int *list, int count, int connections)
 	print_pcts(name, ack, n_ack, "POST sent -> 200 read");
 	if (cpu_l0 >= 0)
 		printf("%-26sloket %.2f s, bench_sse %.2f s\n", label[0] ? "cpu:" : "cpu while posting:",
-		       proc_cpu_s(g_opt.pid) - cpu_l0, proc_cpu_s(0) - cpu_b0);
+		       bench_proc_cpu_s(g_opt.pid) - cpu_l0, bench_proc_cpu_s(0) - cpu_b0);
 	fflush(stdout);
 	free(lat);
 	free(ack);
@@ -1173,20 +841,21 @@ int main(int argc, char **argv)
 	int n_ctl, *order;
 	bool ok;
 
+	bench_prog = "bench_sse";
 	parse_options(argc, argv);
 	g.n = g_opt.streams;
 	raise_fd_limit(g.n + g_opt.posters + g_opt.creators + 64);
 	g_epoll = epoll_create1(EPOLL_CLOEXEC);
 	if (g_epoll < 0)
-		die("epoll_create1: %s", strerror(errno));
-	g.convs = xcalloc_or_die((size_t)g.n, sizeof(*g.convs));
-	order = xcalloc_or_die((size_t)g.n, sizeof(*order));
+		bench_die("epoll_create1: %s", strerror(errno));
+	g.convs = bench_calloc((size_t)g.n, sizeof(*g.convs));
+	order = bench_calloc((size_t)g.n, sizeof(*order));
 	for (int i = 0; i < g.n; i++)
 		g.convs[i].reply_seq = -1;
 	n_ctl = g_opt.posters > g_opt.creators ? g_opt.posters : g_opt.creators;
 	for (int i = 0; i < n_ctl; i++)
-		g.ctl[i].fd = -1;
-	g.metrics.fd = -1;
+		conn_init(&g.ctl[i], false);
+	conn_init(&g.metrics, false);
 
 	printf("== %d event streams on loket serve at %s:%d (pid %ld), %ld cores; posting \"%s\" over %d "
 	       "connections\n", g.n, g_opt.host, g_opt.port, g_opt.pid, sysconf(_SC_NPROCESSORS_ONLN),
@@ -1194,30 +863,30 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	/* 1. conversations */
-	t0 = now_s();
+	t0 = bench_now();
 	g.phase = PH_CREATE;
 	for (int i = 0; i < g_opt.creators && i < g.n; i++)
 		ctl_next(&g.ctl[i]);
 	if (!run_until(all_created, t0 + 600.0))
-		die("only %d of %d conversations were created in 600 s", g.created, g.n);
-	t_created = now_s();
+		bench_die("only %d of %d conversations were created in 600 s", g.created, g.n);
+	t_created = bench_now();
 	g.phase = PH_IDLE;
 	printf("created:                  %d conversations in %.2f s (%.0f/s)\n", g.created, t_created - t0,
 	       g.created / (t_created - t0));
 
 	/* 2. RSS before, then all streams open, then RSS again */
-	run_until(NULL, now_s() + SETTLE_S);
+	run_until(NULL, bench_now() + SETTLE_S);
 	streams_before = read_metrics();
-	rss_before = proc_status(g_opt.pid, "VmRSS");
-	t0 = now_s();
+	rss_before = bench_proc_status(g_opt.pid, "VmRSS");
+	t0 = bench_now();
 	g.phase = PH_OPEN;
 	pump();
 	run_until(all_opened, t0 + 600.0);
-	t_opened = now_s();
+	t_opened = bench_now();
 	g.phase = PH_IDLE;
-	run_until(NULL, now_s() + SETTLE_S);
+	run_until(NULL, bench_now() + SETTLE_S);
 	streams_open = read_metrics();
-	rss_open = proc_status(g_opt.pid, "VmRSS");
+	rss_open = bench_proc_status(g_opt.pid, "VmRSS");
 	printf("opened:                   %d of %d streams in %.2f s (%d failed; loket_event_streams %ld before, "
 	       "%ld now)\n", g.opened, g.n, t_opened - t0, g.open_failed, streams_before, streams_open);
 	if (rss_before > 0 && rss_open > 0 && g.opened > 0)
@@ -1241,12 +910,12 @@ int main(int argc, char **argv)
 		printf("-- a second message to %d of the conversations, one at a time\n", m);
 		post_round("1-by-1 ", order, m, 1);
 	}
-	rss_after = proc_status(g_opt.pid, "VmRSS");
-	hwm = proc_status(g_opt.pid, "VmHWM");
+	rss_after = bench_proc_status(g_opt.pid, "VmRSS");
+	hwm = bench_proc_status(g_opt.pid, "VmHWM");
 	if (rss_after > 0)
 		printf("loket RSS after:          %.1f MB (peak VmHWM %.1f MB, %ld threads); bench_sse %.1f MB\n",
-		       mb(rss_after), mb(hwm), proc_status(g_opt.pid, "Threads"),
-		       mb(proc_status((long)getpid(), "VmRSS")));
+		       mb(rss_after), mb(hwm), bench_proc_status(g_opt.pid, "Threads"),
+		       mb(bench_proc_status((long)getpid(), "VmRSS")));
 	fflush(stdout);
 
 	/* 4. close every stream: does Loket notice and give the memory back? A suspended stream
@@ -1254,16 +923,16 @@ int main(int argc, char **argv)
 	for (int i = 0; i < g.n; i++)
 		if (g.convs[i].stream && g.convs[i].stream->fd >= 0)
 			conn_close(g.convs[i].stream);
-	t0 = now_s();
-	while (now_s() - t0 < CLOSE_WAIT_S) {
-		run_until(NULL, now_s() + 0.5);
+	t0 = bench_now();
+	while (bench_now() - t0 < CLOSE_WAIT_S) {
+		run_until(NULL, bench_now() + 0.5);
 		streams_closed = read_metrics();
 		if (streams_closed == 0)
 			break;
 	}
-	rss_closed = proc_status(g_opt.pid, "VmRSS");
+	rss_closed = bench_proc_status(g_opt.pid, "VmRSS");
 	printf("streams closed:           by the client; loket_event_streams %ld after %.1f s, loket RSS %.1f MB\n",
-	       streams_closed, now_s() - t0, mb(rss_closed));
+	       streams_closed, bench_now() - t0, mb(rss_closed));
 
 	for (int i = 0; i < g.n; i++) {
 		if (g.convs[i].stream) {

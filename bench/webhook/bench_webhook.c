@@ -14,7 +14,8 @@
  * .../messages with the right bearer token gets Graph's 200 answer at once. run.sh points a
  * second Loket at it to see what Loket's reply path does when the Python fake is not the limit.
  * On SIGTERM it prints how many replies it took and exits.
- * Needs libc, jansson and libcrypto; timings are printed, never judged.
+ * Needs libc, jansson and libcrypto (sockets and HTTP: bench/common/bench_net.c); timings are
+ * printed, never judged.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +38,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_net.h"
+#include "bench_texts.h"
+
 #define MAX_CONNECTIONS 4096
 #define REQ_MAX (16 * 1024)		/* one request: headers and body */
 #define RESP_MAX (256 * 1024)		/* one response */
@@ -44,83 +48,6 @@
 #define ID_MAX 64
 #define DRAIN_S 10.0			/* wait this long for answers in flight at the end */
 #define MAX_SAMPLES (16u * 1024 * 1024)
-
-/* What citizens ask a municipality (and a few greetings), as in bench/http. */
-static const char *const TEXTS[] = {
-	"Hoe vraag ik een rijbewijs aan?",
-	"Wat kost een nieuw paspoort?",
-	"Hoe lang is mijn identiteitskaart geldig?",
-	"Ik ga verhuizen, hoe geef ik mijn nieuwe adres door?",
-	"Wanneer wordt het grofvuil opgehaald?",
-	"Hoe vraag ik een parkeervergunning aan?",
-	"Waar kan ik een uittreksel uit de basisregistratie personen krijgen?",
-	"Hoe meld ik een kapotte lantaarnpaal?",
-	"Hoe vraag ik bijstand aan?",
-	"Moet ik een vergunning hebben voor een dakkapel?",
-	"Hoe betaal ik de gemeentelijke belastingen?",
-	"Kan ik kwijtschelding krijgen van de afvalstoffenheffing?",
-	"Hoe geef ik de geboorte van mijn kind aan?",
-	"Hoe trouwen wij bij de gemeente?",
-	"Waar meld ik overlast van buren?",
-	"Hoe vraag ik een gehandicaptenparkeerkaart aan?",
-	"Wat moet ik doen als mijn paspoort gestolen is?",
-	"Hoe krijg ik een Verklaring Omtrent het Gedrag?",
-	"Wanneer is het gemeentehuis open?",
-	"Hoe vraag ik hulp uit de Wmo aan?",
-	"hallo",
-	"dank je wel",
-	"wie ben jij",
-	"doei",
-};
-#define N_TEXTS (sizeof(TEXTS) / sizeof(TEXTS[0]))
-
-/* ---- small helpers ---- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bench_webhook: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
-static long parse_long(const char *text, long min, long max, const char *name)
-{
-	char *end = NULL;
-	long v;
-
-	errno = 0;
-	v = strtol(text, &end, 10);
-	if (errno || end == text || *end || v < min || v > max)
-		die("%s must be a number from %ld to %ld", name, min, max);
-	return v;
-}
-
-/* "HOST:PORT" into host (IPv4) and port. */
-static void parse_addr(const char *text, char *host, size_t host_size, int *port, const char *name)
-{
-	const char *colon = strrchr(text, ':');
-	struct in_addr a;
-
-	if (!colon || colon == text || (size_t)(colon - text) >= host_size)
-		die("%s must be HOST:PORT", name);
-	snprintf(host, host_size, "%.*s", (int)(colon - text), text);
-	if (inet_pton(AF_INET, host, &a) != 1)
-		die("%s: the host must be an IPv4 address", name);
-	*port = (int)parse_long(colon + 1, 1, 65535, name);
-}
 
 /* ---- options ---- */
 
@@ -168,7 +95,7 @@ static void usage(void)
 static void copy_opt(char *out, size_t size, const char *value, const char *name)
 {
 	if (strlen(value) >= size || !*value || strpbrk(value, "\"\\\r\n /?"))
-		die("%s must be 1 to %zu plain characters", name, size - 1);
+		bench_die("%s must be 1 to %zu plain characters", name, size - 1);
 	snprintf(out, size, "%s", value);
 }
 
@@ -195,25 +122,25 @@ static void parse_options(int argc, char **argv)
 		case 'l':
 		case 'f':
 			if (have_target)
-				die("give --loket, --probe-fake or --serve-fake, once");
-			parse_addr(optarg, g_opt.host, sizeof(g_opt.host), &g_opt.port,
-				   opt == 'l' ? "--loket" : "--probe-fake");
+				bench_die("give --loket, --probe-fake or --serve-fake, once");
+			bench_parse_hostport(optarg, g_opt.host, sizeof(g_opt.host), &g_opt.port,
+					     opt == 'l' ? "--loket" : "--probe-fake");
 			g_opt.probe = opt == 'f';
 			have_target = true;
 			break;
 		case 'c':
-			g_opt.connections = (int)parse_long(optarg, 1, MAX_CONNECTIONS, "-c");
+			g_opt.connections = (int)bench_parse_long(optarg, 1, MAX_CONNECTIONS, "-c");
 			have_c = true;
 			break;
-		case 'd': g_opt.duration = (double)parse_long(optarg, 1, 3600, "-d"); break;
-		case 'u': g_opt.users = parse_long(optarg, 1, 100000000, "--users"); break;
+		case 'd': g_opt.duration = (double)bench_parse_long(optarg, 1, 3600, "-d"); break;
+		case 'u': g_opt.users = bench_parse_long(optarg, 1, 100000000, "--users"); break;
 		case 's':
 			copy_opt(g_opt.secret_env, sizeof(g_opt.secret_env), optarg, "--secret-env");
 			break;
 		case 'i':
 			copy_opt(g_opt.phone_id, sizeof(g_opt.phone_id), optarg, "--phone-id");
 			if (strspn(g_opt.phone_id, "0123456789") != strlen(g_opt.phone_id))
-				die("--phone-id must be digits");
+				bench_die("--phone-id must be digits");
 			break;
 		case 'x':
 			copy_opt(g_opt.id_prefix, sizeof(g_opt.id_prefix), optarg, "--id-prefix");
@@ -223,14 +150,14 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'S':
 			if (have_target)
-				die("give --loket, --probe-fake or --serve-fake, once");
-			g_opt.port = (int)parse_long(optarg, 0, 65535, "--serve-fake");
+				bench_die("give --loket, --probe-fake or --serve-fake, once");
+			g_opt.port = (int)bench_parse_long(optarg, 0, 65535, "--serve-fake");
 			g_opt.serve = true;
 			have_target = true;
 			break;
 		case 'F':
 			if (strlen(optarg) >= sizeof(g_opt.port_file))
-				die("--port-file is too long");
+				bench_die("--port-file is too long");
 			snprintf(g_opt.port_file, sizeof(g_opt.port_file), "%s", optarg);
 			break;
 		case 'v': g_opt.verbose = true; break;
@@ -257,7 +184,7 @@ static void read_secret(const char *env)
 	const char *v = getenv(env);
 
 	if (!v || !*v || strlen(v) >= sizeof(g_secret))
-		die("set the environment variable %s (1 to %d bytes)", env, SECRET_MAX - 1);
+		bench_die("set the environment variable %s (1 to %d bytes)", env, SECRET_MAX - 1);
 	snprintf(g_secret, sizeof(g_secret), "%s", v);
 	g_secret_len = strlen(g_secret);
 }
@@ -282,13 +209,13 @@ static char *webhook_body(unsigned long k)
 		      "metadata", "display_phone_number", "31850001234", "phone_number_id", g_opt.phone_id,
 		      "contacts", "profile", "name", "Bench", "wa_id", from,
 		      "messages", "from", from, "id", id, "timestamp", ts, "type", "text",
-		      "text", "body", TEXTS[k % N_TEXTS]);
+		      "text", "body", bench_questions[k % bench_n_questions]);
 	if (!o)
-		die("cannot build a webhook body");
+		bench_die("cannot build a webhook body");
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!text)
-		die("out of memory");
+		bench_die("out of memory");
 	return text;
 }
 
@@ -305,11 +232,11 @@ static char *graph_body(unsigned long k)
 		      "text", "body", "Hallo! Waar kan ik u mee helpen? Stel uw vraag in een paar woorden.",
 		      "preview_url", 0);
 	if (!o)
-		die("cannot build a Graph body");
+		bench_die("cannot build a Graph body");
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!text)
-		die("out of memory");
+		bench_die("out of memory");
 	return text;
 }
 
@@ -320,20 +247,18 @@ struct conn {
 	bool connecting, busy;
 	char wbuf[REQ_MAX];
 	size_t wlen, woff;
-	char *rbuf;
-	size_t rlen, rcap;
+	struct bench_buf rbuf;
 	double sent_at;
 	int resends;
 };
 
 static struct {
 	struct conn *conns;
-	uint32_t *lat_us;
-	size_t n_lat, cap_lat;
+	struct bench_lat lat;
 	unsigned long sent, ok, non_200, status_403, status_400, status_5xx, conn_errors;
 	double start, end_at;
 	int shown;
-} g;
+} g = {.lat = {.max = MAX_SAMPLES}};
 
 static int g_epoll = -1;
 
@@ -352,27 +277,14 @@ static void note(const char *fmt, ...)
 
 static void watch(struct conn *c, uint32_t events, int op)
 {
-	struct epoll_event ev = {.events = events, .data.ptr = c};
-
-	if (epoll_ctl(g_epoll, op, c->fd, &ev) != 0)
-		die("epoll_ctl: %s", strerror(errno));
+	bench_watch(g_epoll, c->fd, c, events, op);
 }
 
 static int conn_connect(struct conn *c)
 {
-	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_opt.port)};
-	int one = 1;
-
-	inet_pton(AF_INET, g_opt.host, &addr.sin_addr);
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	c->fd = bench_connect(g_opt.host, g_opt.port, NULL);
 	if (c->fd < 0)
 		return -1;
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 && errno != EINPROGRESS) {
-		close(c->fd);
-		c->fd = -1;
-		return -1;
-	}
 	c->connecting = true;
 	watch(c, EPOLLOUT, EPOLL_CTL_ADD);
 	return 0;
@@ -384,74 +296,53 @@ static void conn_close(struct conn *c)
 		close(c->fd);
 	c->fd = -1;
 	c->connecting = false;
-	c->rlen = 0;
-}
-
-static void record_latency(double seconds)
-{
-	double us = seconds * 1e6;
-
-	if (g.n_lat == g.cap_lat) {
-		size_t cap = g.cap_lat ? g.cap_lat * 2 : 65536;
-		uint32_t *grown;
-
-		if (g.cap_lat >= MAX_SAMPLES)
-			return;
-		grown = realloc(g.lat_us, cap * sizeof(*grown));
-		if (!grown)
-			die("out of memory");
-		g.lat_us = grown;
-		g.cap_lat = cap;
-	}
-	g.lat_us[g.n_lat++] = us > 4e9 ? UINT32_MAX : (uint32_t)us;
+	bench_buf_free(&c->rbuf);
 }
 
 /* Queues the next request on c; false when the load is over. */
 static bool send_next(struct conn *c)
 {
 	unsigned long k;
-	char *body;
+	char *body, path[ID_MAX + 32];
 	int n;
 
-	if (now_s() >= g.end_at)
+	if (bench_now() >= g.end_at)
 		return false;
 	k = g_next_message++;
 	if (g_opt.probe) {
 		body = graph_body(k);
-		n = snprintf(c->wbuf, sizeof(c->wbuf),
-			     "POST /v21.0/%s/messages HTTP/1.1\r\nHost: %s:%d\r\nAuthorization: Bearer %s\r\n"
-			     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-			     g_opt.phone_id, g_opt.host, g_opt.port, g_secret, strlen(body), body);
+		snprintf(path, sizeof(path), "/v21.0/%s/messages", g_opt.phone_id);
+		n = bench_http_format(c->wbuf, sizeof(c->wbuf), "POST", path, g_opt.host, g_opt.port,
+				      g_secret, NULL, body);
 	} else {
 		unsigned char mac[EVP_MAX_MD_SIZE];
 		unsigned int mac_len = 0;
-		char hex[2 * EVP_MAX_MD_SIZE + 1];
+		char hex[2 * EVP_MAX_MD_SIZE + 1], extra[2 * EVP_MAX_MD_SIZE + 96];
 
 		body = webhook_body(k);
 		if (!HMAC(EVP_sha256(), g_secret, (int)g_secret_len, (const unsigned char *)body,
 			  strlen(body), mac, &mac_len))
-			die("HMAC failed");
+			bench_die("HMAC failed");
 		for (unsigned int i = 0; i < mac_len; i++)
 			snprintf(hex + 2 * i, 3, "%02x", mac[i]);
-		n = snprintf(c->wbuf, sizeof(c->wbuf),
-			     "POST /channels/whatsapp/webhook HTTP/1.1\r\nHost: %s:%d\r\n"
-			     "User-Agent: facebookexternalua\r\nContent-Type: application/json\r\n"
-			     "X-Hub-Signature-256: sha256=%s\r\nContent-Length: %zu\r\n\r\n%s",
-			     g_opt.host, g_opt.port, hex, strlen(body), body);
+		snprintf(extra, sizeof(extra),
+			 "User-Agent: facebookexternalua\r\nX-Hub-Signature-256: sha256=%s\r\n", hex);
+		n = bench_http_format(c->wbuf, sizeof(c->wbuf), "POST", "/channels/whatsapp/webhook",
+				      g_opt.host, g_opt.port, NULL, extra, body);
 	}
 	free(body);
-	if (n < 0 || (size_t)n >= sizeof(c->wbuf))
-		die("a request does not fit %d bytes", REQ_MAX);
+	if (n < 0)
+		bench_die("a request does not fit %d bytes", REQ_MAX);
 	c->wlen = (size_t)n;
 	c->woff = 0;
-	c->rlen = 0;
+	bench_buf_free(&c->rbuf);
 	c->resends = 0;
 	c->busy = true;
-	c->sent_at = now_s();
+	c->sent_at = bench_now();
 	g.sent++;
 	if (c->fd < 0) {
 		if (conn_connect(c) != 0)
-			die("cannot connect to %s:%d: %s", g_opt.host, g_opt.port, strerror(errno));
+			bench_die("cannot connect to %s:%d: %s", g_opt.host, g_opt.port, strerror(errno));
 	} else {
 		watch(c, EPOLLOUT, EPOLL_CTL_MOD);
 	}
@@ -462,42 +353,30 @@ static bool send_next(struct conn *c)
  * needed, -1 when it cannot be understood (only Content-Length bodies are expected). */
 static int parse_response(struct conn *c, int *status, size_t *total, bool *closing)
 {
-	char *end = c->rbuf ? memmem(c->rbuf, c->rlen, "\r\n\r\n", 4) : NULL;
-	size_t head;
-	long clen = -1;
-	const char *line;
+	struct bench_http_head h;
+	int rc = bench_http_head(c->rbuf.ptr, c->rbuf.len, RESP_MAX, false, &h);
+	long clen;
 
-	if (!end)
-		return c->rlen >= RESP_MAX ? -1 : 0;
-	head = (size_t)(end - c->rbuf) + 4;
-	if (c->rlen < 12 || memcmp(c->rbuf, "HTTP/1.", 7))
+	if (rc <= 0)
+		return rc;
+	*status = h.status;
+	*closing = h.close;
+	clen = h.content_length;
+	if (h.chunked)
 		return -1;
-	*status = (int)strtol(c->rbuf + 9, NULL, 10);
-	*closing = false;
-	for (line = memchr(c->rbuf, '\n', head); line && (size_t)(line - c->rbuf) < head - 2;
-	     line = memchr(line, '\n', head - (size_t)(line - c->rbuf))) {
-		line++;
-		if (!strncasecmp(line, "content-length:", 15))
-			clen = strtol(line + 15, NULL, 10);
-		else if (!strncasecmp(line, "transfer-encoding:", 18))
-			return -1;
-		else if (!strncasecmp(line, "connection:", 11) &&
-			 !strncasecmp(line + 11, " close", 6))
-			*closing = true;
-	}
 	if (clen < 0 && (*status == 204 || *status == 304))
 		clen = 0;
 	if (clen < 0 || clen > RESP_MAX)
 		return -1;
-	if (c->rlen < head + (size_t)clen)
+	if (c->rbuf.len < h.head_len + (size_t)clen)
 		return 0;
-	*total = head + (size_t)clen;
+	*total = h.head_len + (size_t)clen;
 	return 1;
 }
 
 static void failed(struct conn *c, const char *why)
 {
-	bool retry = c->busy && c->rlen == 0 && c->resends == 0 && !g_opt.probe;
+	bool retry = c->busy && c->rbuf.len == 0 && c->resends == 0 && !g_opt.probe;
 
 	conn_close(c);
 	if (!c->busy)
@@ -517,9 +396,9 @@ static void failed(struct conn *c, const char *why)
 
 static void on_response(struct conn *c, int status, size_t total, bool closing)
 {
-	double done = now_s();
+	double done = bench_now();
 
-	record_latency(done - c->sent_at);
+	bench_lat_add(&g.lat, done - c->sent_at);
 	if (status == 200 || (g_opt.probe && status / 100 == 2)) {
 		g.ok++;
 	} else {
@@ -530,10 +409,10 @@ static void on_response(struct conn *c, int status, size_t total, bool closing)
 			g.status_400++;
 		else if (status >= 500)
 			g.status_5xx++;
-		note("status %d: %.*s", status, (int)(c->rlen > 300 ? 300 : c->rlen), c->rbuf);
+		note("status %d: %.*s", status, (int)(c->rbuf.len > 300 ? 300 : c->rbuf.len),
+		     c->rbuf.ptr);
 	}
-	memmove(c->rbuf, c->rbuf + total, c->rlen - total);
-	c->rlen -= total;
+	bench_buf_consume(&c->rbuf, total);
 	c->busy = false;
 	/* Loket's channel workers use a new connection for every reply: so does the probe. */
 	if (closing || g_opt.probe)
@@ -547,37 +426,13 @@ static void on_readable(struct conn *c)
 	int status = 0;
 	size_t total = 0;
 	bool closing = false, eof = false;
-	int rc;
+	int rc = bench_read_avail(c->fd, &c->rbuf);
 
-	for (;;) {
-		ssize_t n;
-
-		if (c->rcap - c->rlen < 4096) {
-			size_t cap = c->rcap ? c->rcap * 2 : 8192;
-			char *grown;
-
-			if (cap > RESP_MAX + 8192) {
-				failed(c, "response too large");
-				return;
-			}
-			grown = realloc(c->rbuf, cap);
-			if (!grown)
-				die("out of memory");
-			c->rbuf = grown;
-			c->rcap = cap;
-		}
-		n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
-		if (n > 0) {
-			c->rlen += (size_t)n;
-			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		if (n < 0 && errno == EINTR)
-			continue;
-		eof = true;
-		break;
+	if (rc < 0) {
+		failed(c, "response too large");
+		return;
 	}
+	eof = rc == 1;
 	rc = c->busy ? parse_response(c, &status, &total, &closing) : 0;
 	if (rc < 0) {
 		failed(c, "a response that cannot be understood");
@@ -593,17 +448,11 @@ static void on_readable(struct conn *c)
 
 static void on_writable(struct conn *c)
 {
-	while (c->woff < c->wlen) {
-		ssize_t n = write(c->fd, c->wbuf + c->woff, c->wlen - c->woff);
+	int rc = bench_write_some(c->fd, c->wbuf, c->wlen, &c->woff);
 
-		if (n > 0) {
-			c->woff += (size_t)n;
-			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n < 0 && errno == EINTR)
-			continue;
+	if (rc == 0)
+		return;
+	if (rc < 0) {
 		failed(c, strerror(errno));
 		return;
 	}
@@ -613,10 +462,8 @@ static void on_writable(struct conn *c)
 static void on_event(struct conn *c, uint32_t events)
 {
 	if (c->connecting) {
-		int err = 0;
-		socklen_t len = sizeof(err);
+		int err = bench_connect_error(c->fd);
 
-		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
 		if (err) {
 			failed(c, strerror(err));
 			return;
@@ -640,8 +487,7 @@ static void on_event(struct conn *c, uint32_t events)
 struct fake_conn {
 	struct fake_conn *prev, *next;	/* every open connection, freed at the end */
 	int fd;
-	char *buf;
-	size_t len, cap;
+	struct bench_buf buf;
 	bool continued;		/* "100 Continue" sent for the request being read */
 };
 
@@ -666,27 +512,8 @@ static void fake_drop(struct fake_conn *fc)
 	if (fc->next)
 		fc->next->prev = fc->prev;
 	close(fc->fd);
-	free(fc->buf);
+	bench_buf_free(&fc->buf);
 	free(fc);
-}
-
-/* Writes all of data; the answers are small and fit the socket buffer. -1 when the client
- * does not take them. */
-static int fake_write(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n > 0) {
-			data += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		return -1;
-	}
-	return 0;
 }
 
 static int fake_answer(int fd, int status, const char *reason, const char *body, bool close_after)
@@ -699,7 +526,7 @@ static int fake_answer(int fd, int status, const char *reason, const char *body,
 
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
-	return fake_write(fd, head, (size_t)n) || fake_write(fd, body, strlen(body)) ? -1 : 0;
+	return bench_send_all(fd, head, (size_t)n) || bench_send_all(fd, body, strlen(body)) ? -1 : 0;
 }
 
 /* One complete request: head (NUL-terminated) and body. */
@@ -751,17 +578,17 @@ static int fake_handle(struct fake_conn *fc, char *head, const char *body, size_
 static int fake_serve(struct fake_conn *fc)
 {
 	for (;;) {
-		char *end = fc->buf ? memmem(fc->buf, fc->len, "\r\n\r\n", 4) : NULL;
+		char *end = fc->buf.ptr ? memmem(fc->buf.ptr, fc->buf.len, "\r\n\r\n", 4) : NULL;
 		size_t head_len, total;
 		long clen = 0;
 		bool expect = false, close_after = false;
 		const char *line;
 
 		if (!end)
-			return fc->len > FAKE_HEAD_MAX ? -1 : 0;
+			return fc->buf.len > FAKE_HEAD_MAX ? -1 : 0;
 		*end = '\0';
-		head_len = (size_t)(end - fc->buf) + 4;
-		for (line = strstr(fc->buf, "\r\n"); line; line = strstr(line, "\r\n")) {
+		head_len = (size_t)(end - fc->buf.ptr) + 4;
+		for (line = strstr(fc->buf.ptr, "\r\n"); line; line = strstr(line, "\r\n")) {
 			line += 2;
 			if (!strncasecmp(line, "content-length:", 15))
 				clen = strtol(line + 15, NULL, 10);
@@ -775,61 +602,31 @@ static int fake_serve(struct fake_conn *fc)
 		}
 		if (clen < 0 || clen > FAKE_BODY_MAX)
 			return -1;
-		if (fc->len < head_len + (size_t)clen) {
+		if (fc->buf.len < head_len + (size_t)clen) {
 			*end = '\r';
 			if (expect && !fc->continued) {
 				static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 				fc->continued = true;
-				if (fake_write(fc->fd, cont, sizeof(cont) - 1))
+				if (bench_send_all(fc->fd, cont, sizeof(cont) - 1))
 					return -1;
 			}
 			return 0;
 		}
 		fc->continued = false;
 		total = head_len + (size_t)clen;
-		if (fake_handle(fc, fc->buf, fc->buf + head_len, (size_t)clen, close_after) ||
+		if (fake_handle(fc, fc->buf.ptr, fc->buf.ptr + head_len, (size_t)clen, close_after) ||
 		    close_after)
 			return -1;
-		memmove(fc->buf, fc->buf + total, fc->len - total);
-		fc->len -= total;
+		bench_buf_consume(&fc->buf, total);
 	}
 }
 
 static void fake_readable(struct fake_conn *fc)
 {
-	bool eof = false;
+	int rc = bench_read_avail(fc->fd, &fc->buf);
 
-	for (;;) {
-		ssize_t n;
-
-		if (fc->cap - fc->len < 4096) {
-			size_t cap = fc->cap ? fc->cap * 2 : 8192;
-			char *grown;
-
-			if (cap > FAKE_HEAD_MAX + FAKE_BODY_MAX + 8192) {
-				fake_drop(fc);
-				return;
-			}
-			grown = realloc(fc->buf, cap);
-			if (!grown)
-				die("out of memory");
-			fc->buf = grown;
-			fc->cap = cap;
-		}
-		n = read(fc->fd, fc->buf + fc->len, fc->cap - fc->len);
-		if (n > 0) {
-			fc->len += (size_t)n;
-			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		if (n < 0 && errno == EINTR)
-			continue;
-		eof = true;
-		break;
-	}
-	if (fake_serve(fc) || eof)
+	if (rc < 0 || fake_serve(fc) || rc == 1)
 		fake_drop(fc);
 }
 
@@ -843,40 +640,33 @@ static void write_port_file(int port)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", g_opt.port_file);
 	f = fopen(tmp, "w");
 	if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, g_opt.port_file))
-		die("cannot write %s", g_opt.port_file);
+		bench_die("cannot write %s", g_opt.port_file);
 }
 
 static int serve_fake(void)
 {
-	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_opt.port)};
-	socklen_t alen = sizeof(addr);
 	struct sigaction sa;
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL}, evs[256];
-	int one = 1, lfd;
+	int one = 1, lfd, port;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: epoll_wait returns */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	lfd = bench_listen(g_opt.port, 1024, true, &port);
 	if (lfd < 0)
-		die("socket: %s", strerror(errno));
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, 1024) ||
-	    getsockname(lfd, (struct sockaddr *)&addr, &alen))
-		die("cannot listen on 127.0.0.1:%d: %s", g_opt.port, strerror(errno));
+		bench_die("cannot listen on 127.0.0.1:%d: %s", g_opt.port, strerror(errno));
 	if (epoll_ctl(g_epoll, EPOLL_CTL_ADD, lfd, &ev))
-		die("epoll_ctl: %s", strerror(errno));
-	write_port_file(ntohs(addr.sin_port));
-	printf("fake Graph API (C) listening on 127.0.0.1:%d\n", ntohs(addr.sin_port));
+		bench_die("epoll_ctl: %s", strerror(errno));
+	write_port_file(port);
+	printf("fake Graph API (C) listening on 127.0.0.1:%d\n", port);
 	fflush(stdout);
 	while (!g_stop) {
 		int n = epoll_wait(g_epoll, evs, 256, 500);
 
 		if (n < 0 && errno != EINTR)
-			die("epoll_wait: %s", strerror(errno));
+			bench_die("epoll_wait: %s", strerror(errno));
 		for (int i = 0; i < n; i++) {
 			struct fake_conn *fc = evs[i].data.ptr;
 
@@ -891,17 +681,16 @@ static int serve_fake(void)
 				if (fd < 0)
 					break;
 				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-				fc = calloc(1, sizeof(*fc));
-				if (!fc)
-					die("out of memory");
+				fc = bench_calloc(1, sizeof(*fc));
 				fc->fd = fd;
+				bench_buf_init(&fc->buf, FAKE_HEAD_MAX + FAKE_BODY_MAX + 8192);
 				fc->next = g_fake_conns;
 				if (fc->next)
 					fc->next->prev = fc;
 				g_fake_conns = fc;
 				cev.data.ptr = fc;
 				if (epoll_ctl(g_epoll, EPOLL_CTL_ADD, fd, &cev))
-					die("epoll_ctl: %s", strerror(errno));
+					bench_die("epoll_ctl: %s", strerror(errno));
 			}
 		}
 	}
@@ -919,23 +708,6 @@ static int serve_fake(void)
 
 /* ---- report ---- */
 
-static int compare_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double pct_ms(double p)
-{
-	size_t i;
-
-	if (!g.n_lat)
-		return 0.0;
-	i = (size_t)(p / 100.0 * (double)(g.n_lat - 1) + 0.5);
-	return g.lat_us[i] / 1000.0;
-}
-
 static bool busy_any(void)
 {
 	for (int i = 0; i < g_opt.connections; i++)
@@ -950,18 +722,19 @@ int main(int argc, char **argv)
 	double elapsed, last_done;
 	unsigned long users_used;
 
+	bench_prog = "bench_webhook";
 	parse_options(argc, argv);
 	read_secret(g_opt.probe || g_opt.serve ? g_opt.fake_token_env : g_opt.secret_env);
 	g_epoll = epoll_create1(EPOLL_CLOEXEC);
 	if (g_epoll < 0)
-		die("epoll_create1: %s", strerror(errno));
+		bench_die("epoll_create1: %s", strerror(errno));
 	if (g_opt.serve)
 		return serve_fake();
-	g.conns = calloc((size_t)g_opt.connections, sizeof(*g.conns));
-	if (!g.conns)
-		die("out of memory");
-	for (int i = 0; i < g_opt.connections; i++)
+	g.conns = bench_calloc((size_t)g_opt.connections, sizeof(*g.conns));
+	for (int i = 0; i < g_opt.connections; i++) {
 		g.conns[i].fd = -1;
+		bench_buf_init(&g.conns[i].rbuf, RESP_MAX + 8192);
+	}
 
 	if (g_opt.probe)
 		printf("== fake Graph API at %s:%d: %d lanes, one reply at a time each on a new connection, "
@@ -969,25 +742,25 @@ int main(int argc, char **argv)
 	else
 		printf("== WhatsApp webhooks to %s:%d: %d keep-alive connections, %.0f s, %ld users, %zu "
 		       "different texts, signed with HMAC-SHA256\n", g_opt.host, g_opt.port,
-		       g_opt.connections, g_opt.duration, g_opt.users, N_TEXTS);
+		       g_opt.connections, g_opt.duration, g_opt.users, bench_n_questions);
 	fflush(stdout);
-	g.start = now_s();
+	g.start = bench_now();
 	g.end_at = g.start + g_opt.duration;
 	for (int i = 0; i < g_opt.connections; i++)
 		send_next(&g.conns[i]);
 	last_done = g.start;
-	while (busy_any() && now_s() < g.end_at + DRAIN_S) {
+	while (busy_any() && bench_now() < g.end_at + DRAIN_S) {
 		int n = epoll_wait(g_epoll, evs, 256, 100);
 
 		if (n < 0 && errno != EINTR)
-			die("epoll_wait: %s", strerror(errno));
+			bench_die("epoll_wait: %s", strerror(errno));
 		for (int i = 0; i < n; i++)
 			on_event(evs[i].data.ptr, evs[i].events);
 		if (n > 0)
-			last_done = now_s();
+			last_done = bench_now();
 	}
 	elapsed = (last_done > g.end_at ? last_done : g.end_at) - g.start;
-	qsort(g.lat_us, g.n_lat, sizeof(*g.lat_us), compare_u32);
+	bench_lat_sort(&g.lat);
 	users_used = g_next_message < (unsigned long)g_opt.users ? g_next_message
 								 : (unsigned long)g_opt.users;
 
@@ -1005,17 +778,15 @@ int main(int argc, char **argv)
 		       users_used ? g.sent / users_used : 0);
 	}
 	printf("latency:            p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (%zu samples; "
-	       "request sent -> response read)\n", pct_ms(50), pct_ms(90), pct_ms(99),
-	       g.n_lat ? g.lat_us[g.n_lat - 1] / 1000.0 : 0.0, g.n_lat);
+	       "request sent -> response read)\n", bench_lat_ms(&g.lat, 50), bench_lat_ms(&g.lat, 90),
+	       bench_lat_ms(&g.lat, 99), bench_lat_ms(&g.lat, 100), g.lat.n);
 	/* For run.sh. */
 	printf("result: sent=%lu ok=%lu non_200=%lu conn_errors=%lu users=%lu\n", g.sent, g.ok,
 	       g.non_200, g.conn_errors, users_used);
-	for (int i = 0; i < g_opt.connections; i++) {
+	for (int i = 0; i < g_opt.connections; i++)
 		conn_close(&g.conns[i]);
-		free(g.conns[i].rbuf);
-	}
 	free(g.conns);
-	free(g.lat_us);
+	bench_lat_free(&g.lat);
 	close(g_epoll);
 	return g.non_200 || g.conn_errors ? 3 : 0;
 }
