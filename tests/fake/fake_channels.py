@@ -45,30 +45,24 @@ Usage:
 Binds 127.0.0.1 only, writes the bound port to --port-file (atomically), prints
 "fake_channels listening on 127.0.0.1:PORT" and serves until SIGTERM/SIGINT. Test control:
 POST /_control {"scenario": NAME, ...}, POST /_reset, GET /_requests. See tests/fake/README.md.
-Standard library only.
+Standard library only; the HTTP plumbing (server, body reading, control endpoints, start-up) is
+in fakehttp.py next to this file.
 """
 
 import argparse
 import base64
-import email.utils
-import http
-import http.server
 import json
-import os
 import random
 import re
-import signal
-import socket
 import string
 import sys
-import threading
 import time
 import urllib.parse
 
-HOST = "127.0.0.1"
+import fakehttp
+from fakehttp import http_date
+
 MAX_BODY = 1024 * 1024               # bytes of one request body
-MAX_LOG = 20000                      # requests kept for GET /_requests
-KEEPALIVE_S = 5
 DEFAULT_WA_TOKEN = "fake-wa-token"
 DEFAULT_TG_TOKEN = "123456789:AAFakeTelegramBotTokenForLoketTests0"
 DEFAULT_GRAPH_VERSION = "v21.0"
@@ -137,10 +131,6 @@ def query_args(query):
         return {}
 
 
-def http_date():
-    return email.utils.formatdate(usegmt=True)
-
-
 def rand_token(n, alphabet=string.ascii_letters + string.digits + "-_"):
     return "".join(random.choice(alphabet) for _ in range(n))
 
@@ -162,29 +152,15 @@ def wamid_for(wa_id):
 # Shared state
 # ---------------------------------------------------------------------------------------------
 
-class State:
+class State(fakehttp.State):
     """The scenario, the request log and the counters. One lock guards all of it."""
 
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.config = {"scenario": "ok"}
-        self.failures = 0
-        self.requests = []
+    default_scenario = "ok"
+
+    def _clear(self):
+        super()._clear()
         self.tg_message_ids = {}     # chat id -> last message_id
         self.wa_sent = 0
-
-    def reset(self):
-        with self.lock:
-            self.config = {"scenario": "ok"}
-            self.failures = 0
-            self.requests = []
-            self.tg_message_ids = {}
-            self.wa_sent = 0
-
-    def set_config(self, config):
-        with self.lock:
-            self.config = dict(config)
-            self.failures = 0
 
     def failure_for(self, api):
         """The scenario config this request must fail with, or None. "times" limits how many
@@ -203,12 +179,6 @@ class State:
                     return None
                 self.failures += 1
             return dict(cfg)
-
-    def log_request(self, entry):
-        with self.lock:
-            self.requests.append(entry)
-            if len(self.requests) > MAX_LOG:
-                del self.requests[: len(self.requests) - MAX_LOG]
 
     def next_tg_message_id(self, chat_id):
         with self.lock:
@@ -974,99 +944,20 @@ def tg_answer_callback_query(args):
 # HTTP
 # ---------------------------------------------------------------------------------------------
 
-class ClientGone(Exception):
-    pass
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(fakehttp.Handler):
     server_version = "fake_channels"
-    timeout = KEEPALIVE_S
-
-    def log_message(self, fmt, *args):      # quiet
-        pass
-
-    # ---- low-level writing ----
-
-    def _raw(self, data):
-        try:
-            self.wfile.write(data)
-            self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, OSError):
-            raise ClientGone()
-
-    def send_response_bytes(self, status, headers, body):
-        try:
-            phrase = http.HTTPStatus(status).phrase
-        except ValueError:
-            phrase = "Unknown"
-        lines = ["HTTP/1.1 %d %s\r\n" % (status, phrase)]
-        for name, value in headers:
-            lines.append("%s: %s\r\n" % (name, value))
-        lines.append("Content-Length: %d\r\n\r\n" % len(body))
-        self._raw("".join(lines).encode("latin-1") + body)
-
-    def abort_connection(self):
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+    max_body = MAX_BODY
+    drain_max = 16 * MAX_BODY            # read and drop a moderately oversized body: 413 arrives
+    scenarios = SCENARIOS
+    control_dumps = staticmethod(dumps_plain)
 
     # ---- request reading ----
 
-    def read_body(self):
-        """The request body (bytes), or None when it cannot be read (connection closes)."""
-        te = self.headers.get("Transfer-Encoding", "")
-        if "chunked" in te.lower():
-            data = bytearray()
-            while True:
-                line = self.rfile.readline(1024)
-                if not line:
-                    return None
-                try:
-                    size = int(line.split(b";")[0].strip(), 16)
-                except ValueError:
-                    return None
-                if size < 0:
-                    return None
-                if len(data) + size > MAX_BODY:
-                    self.too_large = True
-                    return None
-                if size == 0:
-                    while True:
-                        trailer = self.rfile.readline(1024)
-                        if trailer in (b"\r\n", b"\n", b""):
-                            break
-                    return bytes(data)
-                chunk = self.rfile.read(size)
-                if len(chunk) != size:
-                    return None
-                data += chunk
-                self.rfile.readline(16)
-        length = self.headers.get("Content-Length")
-        if length is None:
-            return b""
-        try:
-            n = int(length)
-        except ValueError:
-            return None
-        if n < 0:
-            return None
-        if n > MAX_BODY:
-            # Read (and drop) a moderately oversized body so the client sees the 413.
-            left = n if n <= 16 * MAX_BODY else 0
-            while left > 0:
-                got = self.rfile.read(min(left, 65536))
-                if not got:
-                    break
-                left -= len(got)
-            self.too_large = True
-            return None
-        data = self.rfile.read(n)
-        if len(data) != n:
-            return None
-        return data
+    def body_error(self, reason):
+        # Neither API has a JSON shape for this (their front ends answer in HTML).
+        self.send_with_length(413 if reason == "too_large" else 400,
+                              [("Content-Type", "application/json"), ("Connection", "close")],
+                              b'{"error":"request body unreadable or too large"}')
 
     def parse_body(self, raw):
         """JSON object, form fields, or None."""
@@ -1088,39 +979,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # ---- dispatch ----
 
-    def do_GET(self):
-        self._dispatch("GET")
-
-    def do_POST(self):
-        self._dispatch("POST")
-
-    def do_PUT(self):
-        self._dispatch("PUT")
-
-    def do_DELETE(self):
-        self._dispatch("DELETE")
-
-    def _dispatch(self, method):
-        try:
-            self._dispatch_inner(method)
-        except ClientGone:
-            self.close_connection = True
-
-    def _dispatch_inner(self, method):
-        path, _, query = self.path.partition("?")
-        self.too_large = False
-        raw = self.read_body()
-        if raw is None:
-            # Neither API has a JSON shape for this (their front ends answer in HTML).
-            self.close_connection = True
-            self.send_response_bytes(413 if self.too_large else 400,
-                                     [("Content-Type", "application/json"),
-                                      ("Connection", "close")],
-                                     b'{"error":"request body unreadable or too large"}')
-            return
-        if path.startswith("/_"):
-            self.control(method, path, query, raw)
-            return
+    def api(self, method, path, query, raw):
         body = self.parse_body(raw)
         api = "telegram" if path.startswith("/bot") else "whatsapp"
         entry = {"api": api, "method": method, "path": self.path,
@@ -1132,11 +991,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             self.whatsapp(method, path, query, body, entry)
 
-    def stall(self, cfg, entry):
+    def scenario_failure(self, api, entry, make_error):
+        """Applies the control scenario to this request of api: raises make_error(cfg) for a
+        failing one; for "stall" sleeps, closes the connection and returns True; else False."""
+        cfg = self.server.state.failure_for(api)
+        if cfg is None:
+            return False
+        if cfg["scenario"] != "stall":
+            raise make_error(cfg)
         entry["status"] = "stalled"
         seconds = cfg.get("seconds", 30)
         time.sleep(min(max(float(seconds), 0.0), 3600.0))
         self.abort_connection()
+        return True
 
     # ---- WhatsApp ----
 
@@ -1155,8 +1022,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def send_graph(self, status, obj, version, trace, entry, extra=()):
         entry["status"] = status
         entry["response"] = obj
-        self.send_response_bytes(status, self.graph_headers(version, trace, extra),
-                                 dumps_graph(obj).encode("ascii"))
+        self.send_with_length(status, self.graph_headers(version, trace, extra),
+                              dumps_graph(obj).encode("ascii"))
 
     def graph_token(self, query, body):
         auth = self.headers.get("Authorization", "")
@@ -1210,12 +1077,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                  "documentation at https://developers.facebook.com/docs/"
                                  "graph-api" % (method.lower(), phone_id),
                                  etype="GraphMethodException", code=100, subcode=33)
-            cfg = self.server.state.failure_for("whatsapp")
-            if cfg is not None:
-                if cfg["scenario"] == "stall":
-                    self.stall(cfg, entry)
-                    return
-                raise wa_scenario_error(cfg)
+            if self.scenario_failure("whatsapp", entry, wa_scenario_error):
+                return
             to = validate_wa_message(body)
         except GraphError as e:
             self.send_graph(e.status, e.body(trace), version, trace, entry, e.headers)
@@ -1243,7 +1106,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                    ("Access-Control-Allow-Origin", "*"),
                    ("Access-Control-Expose-Headers",
                     "Content-Length,Content-Type,Date,Server,Connection")] + list(extra)
-        self.send_response_bytes(status, headers, dumps_telegram(obj).encode("ascii"))
+        self.send_with_length(status, headers, dumps_telegram(obj).encode("ascii"))
 
     def telegram(self, method, path, query, body, entry):
         m = re.fullmatch(r"/bot([^/]*)/([A-Za-z]+)/?", path)
@@ -1260,12 +1123,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 args.update(body)
             elif body is not None:
                 raise bad_request("can't parse JSON object")                   # [unverified]
-            cfg = self.server.state.failure_for("telegram")
-            if cfg is not None:
-                if cfg["scenario"] == "stall":
-                    self.stall(cfg, entry)
-                    return
-                raise tg_scenario_error(cfg)
+            if self.scenario_failure("telegram", entry, tg_scenario_error):
+                return
             if tg_method == "sendmessage":
                 result = tg_send_message(args, self.server.tg_bot, self.server.state)
             else:
@@ -1275,42 +1134,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         self.send_telegram(200, {"ok": True, "result": result}, entry)
 
-    # ---- control endpoints ----
+    # ---- control endpoints (POST /_control, POST /_reset, GET /_requests in fakehttp) ----
 
-    def control(self, method, path, query, raw):
-        state = self.server.state
-        if method == "POST" and path == "/_control":
-            try:
-                cfg = json.loads(raw.decode("utf-8")) if raw else {}
-            except (ValueError, UnicodeDecodeError, RecursionError):
-                cfg = None
-            problem = check_control(cfg)
-            if problem:
-                self.send_plain_json(400, {"ok": False, "error": problem,
-                                           "scenarios": list(SCENARIOS)})
-                return
-            cfg.setdefault("scenario", "ok")
-            state.set_config(cfg)
-            self.send_plain_json(200, {"ok": True, "config": cfg})
-            return
-        if method == "POST" and path == "/_reset":
-            state.reset()
-            self.send_plain_json(200, {"ok": True})
-            return
-        if method == "GET" and path == "/_requests":
-            want = query_args(query).get("api")
-            with state.lock:
-                reqs = [dict(r) for r in state.requests if want in (None, r["api"])]
-                body = dumps_plain({"requests": reqs})
-            self.send_plain_bytes(200, body.encode("utf-8"))
-            return
-        self.send_plain_json(404, {"ok": False, "error": "unknown control path"})
+    def check_control(self, cfg):
+        return check_control(cfg)
 
-    def send_plain_json(self, status, obj):
-        self.send_plain_bytes(status, dumps_plain(obj).encode("utf-8"))
-
-    def send_plain_bytes(self, status, body):
-        self.send_response_bytes(status, [("Content-Type", "application/json")], body)
+    def logged_requests(self, query):
+        want = query_args(query).get("api")
+        return [dict(r) for r in self.server.state.requests if want in (None, r["api"])]
 
 
 def check_control(cfg):
@@ -1336,59 +1167,28 @@ def check_control(cfg):
     return None
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 2048
-
+class Server(fakehttp.Server):
     def __init__(self, port, wa_token, tg_token, wa_phone_id):
-        self.state = State()
         self.wa_token = wa_token
         self.tg_token = tg_token
         self.wa_phone_id = wa_phone_id
         bot_id = tg_token.split(":", 1)[0]
         self.tg_bot = {"id": int(bot_id) if bot_id.isdigit() else 1, "is_bot": True,
                        "first_name": TG_BOT_FIRST_NAME, "username": TG_BOT_USERNAME}
-        super().__init__((HOST, port), Handler)
-
-    def handle_error(self, request, client_address):   # a broken client is not our problem
-        pass
-
-
-def write_port_file(path, port):
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w", encoding="ascii") as f:
-        f.write("%d\n" % port)
-    os.replace(tmp, path)
+        super().__init__(port, Handler, State())
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Fake WhatsApp Cloud API + Telegram Bot API "
                                              "server (tests only).")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--port-file")
+    fakehttp.add_listen_args(ap)
     ap.add_argument("--wa-token", default=DEFAULT_WA_TOKEN)
     ap.add_argument("--tg-token", default=DEFAULT_TG_TOKEN)
     ap.add_argument("--wa-phone-id", help="accept only this phone-number id (default: any)")
     args = ap.parse_args(argv)
-
-    threading.stack_size(512 * 1024)
-    server = Server(args.port, args.wa_token, args.tg_token, args.wa_phone_id)
-    port = server.server_address[1]
-
-    def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if args.port_file:
-        write_port_file(args.port_file, port)
-    print("fake_channels listening on %s:%d" % (HOST, port), flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
-    return 0
+    return fakehttp.serve("fake_channels", lambda: Server(args.port, args.wa_token,
+                                                          args.tg_token, args.wa_phone_id),
+                          args.port_file)
 
 
 if __name__ == "__main__":

@@ -34,36 +34,32 @@ Usage:
 Binds 127.0.0.1 only, writes the bound port to --port-file (atomically), prints
 "fake_llm listening on 127.0.0.1:PORT" and serves until SIGTERM/SIGINT. Test control:
 POST /_control {"scenario": NAME, ...params}, POST /_reset, GET /_requests, GET /_timings.
-See tests/fake/README.md for the scenarios. Standard library only.
+See tests/fake/README.md for the scenarios. Standard library only; the HTTP plumbing (server,
+body reading, control endpoints, start-up) is in fakehttp.py next to this file.
 """
 
 import argparse
-import email.utils
 import hashlib
 import http
-import http.server
 import json
 import math
-import os
 import random
 import re
-import signal
-import socket
 import string
 import struct
 import sys
-import threading
 import time
 import uuid
 
-HOST = "127.0.0.1"
+import fakehttp
+from fakehttp import http_date
+
 DIALECTS = ("llama", "vllm", "vllm-old", "ollama")
 MAX_BODY = 16 * 1024 * 1024          # bytes of one request body
-MAX_LOG = 20000                      # requests kept for GET /_requests
 MAX_TIMINGS = 100000
 MAX_EMBED_INPUTS = 4096
 EMBED_DIM = 64
-KEEPALIVE_S = 5                      # llama-server and uvicorn both close idle keep-alive at 5 s
+KEEPALIVE_S = fakehttp.KEEPALIVE_S   # llama-server and uvicorn both close idle keep-alive at 5 s
 LLAMA_FINGERPRINT = "b6915-3d4e86bbe"  # "b<build>-<commit>" as llama_build_info() writes it
 TAG_RE = re.compile(r"#tag:([A-Za-z0-9_-]{1,40})")
 BRON_RE = re.compile(r'<bron\s+nummer="(\d+)"[^>]*>\s*(.*?)\s*</bron>', re.S)
@@ -112,35 +108,19 @@ def rand_alnum(n):
     return "".join(random.choice(alphabet) for _ in range(n))
 
 
-def http_date():
-    return email.utils.formatdate(usegmt=True)
-
-
 # ---------------------------------------------------------------------------------------------
 # Shared state: the scenario, the request log and the timings
 # ---------------------------------------------------------------------------------------------
 
-class State:
-    """Everything the control endpoints change. One lock guards all of it."""
+class State(fakehttp.State):
+    """Everything the control endpoints change, and the first-token timings. One lock guards
+    all of it."""
 
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.config = {"scenario": "echo"}
-        self.failures = 0            # how many requests a "times"-limited scenario has failed
-        self.requests = []
+    default_scenario = "echo"
+
+    def _clear(self):
+        super()._clear()
         self.timings = []
-
-    def reset(self):
-        with self.lock:
-            self.config = {"scenario": "echo"}
-            self.failures = 0
-            self.requests = []
-            self.timings = []
-
-    def set_config(self, config):
-        with self.lock:
-            self.config = dict(config)
-            self.failures = 0
 
     def snapshot(self):
         with self.lock:
@@ -160,12 +140,6 @@ class State:
                 self.failures += 1
                 return True
             return False
-
-    def log_request(self, entry):
-        with self.lock:
-            self.requests.append(entry)
-            if len(self.requests) > MAX_LOG:
-                del self.requests[: len(self.requests) - MAX_LOG]
 
     def add_timing(self, tag, t_ns):
         with self.lock:
@@ -731,39 +705,15 @@ class Reply:
 # HTTP
 # ---------------------------------------------------------------------------------------------
 
-class ClientGone(Exception):
-    pass
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(fakehttp.Handler):
     server_version = "fake_llm"
-    timeout = KEEPALIVE_S
+    max_body = MAX_BODY
+    scenarios = SCENARIOS
+    control_dumps = staticmethod(dumps_compact)
 
     # The server object carries: state, dialect, model, api_key.
 
-    def log_message(self, fmt, *args):  # quiet
-        pass
-
-    # ---- low-level writing ----
-
-    def _raw(self, data):
-        try:
-            self.wfile.write(data)
-            self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, OSError):
-            raise ClientGone()
-
-    def _head(self, status, headers):
-        try:
-            phrase = http.HTTPStatus(status).phrase
-        except ValueError:
-            phrase = "Unknown"
-        lines = ["HTTP/1.1 %d %s\r\n" % (status, phrase)]
-        for name, value in headers:
-            lines.append("%s: %s\r\n" % (name, value))
-        lines.append("\r\n")
-        return "".join(lines).encode("latin-1")
+    # ---- writing: headers and bodies as each server writes them ----
 
     def _headers_for(self, status, content_type, length=None, extra=()):
         """Response headers in the order and case each server writes them."""
@@ -802,8 +752,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return hdrs
 
     def send_body(self, status, body, content_type, extra=()):
-        self._raw(self._head(status, self._headers_for(status, content_type, len(body), extra))
-                  + body)
+        self.send_head(status, self._headers_for(status, content_type, len(body), extra), body)
 
     def json_content_type(self, error=False):
         d = self.server.dialect
@@ -826,80 +775,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_json(status, error_object(self.server.dialect, status, message, etype),
                        extra_headers, error=True)
 
+    def send_llama_middleware_error(self, status, message, etype):
+        """llama-server's middlewares (loading, API key, 404) write message, type, code; not
+        format_error_response's order."""
+        self.send_body(status, dumps_compact({"error": {"message": message, "type": etype,
+                                                        "code": status}}).encode("utf-8"),
+                       "application/json; charset=utf-8")
+
     def start_stream(self):
-        self._raw(self._head(200, self._headers_for(200, self.sse_content_type())))
+        self.send_head(200, self._headers_for(200, self.sse_content_type()))
 
     def sse_content_type(self):
         if self.server.dialect in ("vllm", "vllm-old"):
             return "text/event-stream; charset=utf-8"   # Starlette appends the charset
         return "text/event-stream"
 
-    def chunk(self, data):
-        if data:
-            self._raw(b"%x\r\n" % len(data) + data + b"\r\n")
-
-    def end_chunks(self):
-        self._raw(b"0\r\n\r\n")
-
-    def abort_connection(self, rst=False):
-        """Closes the TCP connection now: no terminating chunk, nothing more."""
-        self.close_connection = True
-        try:
-            if rst:
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                           struct.pack("ii", 1, 0))
-            else:
-                self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
     # ---- request reading ----
 
-    def read_body(self):
-        """The request body (bytes), or None after answering 413/400 itself."""
-        te = self.headers.get("Transfer-Encoding", "")
-        if "chunked" in te.lower():
-            data = bytearray()
-            while True:
-                line = self.rfile.readline(1024)
-                if not line:
-                    return None
-                try:
-                    size = int(line.split(b";")[0].strip(), 16)
-                except ValueError:
-                    self.close_connection = True
-                    self.send_error_json(400, "bad chunked body")
-                    return None
-                if size == 0:
-                    while True:
-                        trailer = self.rfile.readline(1024)
-                        if trailer in (b"\r\n", b"\n", b""):
-                            break
-                    return bytes(data)
-                if len(data) + size > MAX_BODY:
-                    self.close_connection = True
-                    self.send_error_json(413, "request body too large")
-                    return None
-                data += self.rfile.read(size)
-                self.rfile.readline(16)
-        length = self.headers.get("Content-Length")
-        if length is None:
-            return b""
-        try:
-            n = int(length)
-        except ValueError:
-            self.close_connection = True
+    def body_error(self, reason):
+        """An unreadable body: 400/413 in the dialect's error shape; nothing when it ended
+        early (the connection closes either way)."""
+        if reason == "bad_chunk":
+            self.send_error_json(400, "bad chunked body")
+        elif reason == "bad_length":
             self.send_error_json(400, "bad Content-Length")
-            return None
-        if n < 0 or n > MAX_BODY:
-            self.close_connection = True
+        elif reason in ("negative_length", "too_large"):
             self.send_error_json(413, "request body too large")
-            return None
-        data = self.rfile.read(n)
-        if len(data) != n:
-            self.close_connection = True
-            return None
-        return data
 
     def record(self, body_obj):
         body_dict = body_obj if isinstance(body_obj, dict) else {}
@@ -911,33 +812,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # ---- dispatch ----
 
-    def do_GET(self):
-        self._dispatch("GET")
-
-    def do_POST(self):
-        self._dispatch("POST")
-
-    def do_DELETE(self):
-        self._dispatch("DELETE")
-
-    def do_PUT(self):
-        self._dispatch("PUT")
-
-    def _dispatch(self, method):
-        try:
-            self._dispatch_inner(method)
-        except ClientGone:
-            self.close_connection = True
-
-    def _dispatch_inner(self, method):
-        path = self.path.split("?", 1)[0]
-        raw = self.read_body()
-        if raw is None:
-            self.close_connection = True
-            return
-        if path.startswith("/_"):
-            self.control(method, path, raw)
-            return
+    def api(self, method, path, query, raw):
         body_obj = None
         if raw:
             try:
@@ -950,10 +825,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
         if config.get("scenario") == "loading":
             # llama-server's middleware_server_state answers every path this way while loading.
-            self.send_body(503, dumps_compact({"error": {"message": "Loading model",
-                                                         "type": "unavailable_error",
-                                                         "code": 503}}).encode("utf-8"),
-                           "application/json; charset=utf-8")
+            self.send_llama_middleware_error(503, "Loading model", "unavailable_error")
             return
         if not self.authorised(path):
             self.unauthorised()
@@ -1005,11 +877,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def unauthorised(self):
         d = self.server.dialect
         if d == "llama":
-            # middleware_validate_api_key: message, type, code (not format_error_response's order)
-            self.send_body(401, dumps_compact({"error": {"message": "Invalid API Key",
-                                                         "type": "authentication_error",
-                                                         "code": 401}}).encode("utf-8"),
-                           "application/json; charset=utf-8")
+            self.send_llama_middleware_error(401, "Invalid API Key", "authentication_error")
         elif d in ("vllm", "vllm-old"):
             self.send_json(401, {"error": "Unauthorized"})
         else:
@@ -1018,53 +886,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def not_found(self):
         d = self.server.dialect
         if d == "llama":
-            self.send_body(404, dumps_compact({"error": {"message": "File Not Found",
-                                                         "type": "not_found_error",
-                                                         "code": 404}}).encode("utf-8"),
-                           "application/json; charset=utf-8")
+            self.send_llama_middleware_error(404, "File Not Found", "not_found_error")
         elif d in ("vllm", "vllm-old"):
             self.send_json(404, {"detail": "Not Found"})        # FastAPI default
         else:
             self.send_body(404, b"404 page not found", "text/plain")  # gin default
 
-    # ---- control endpoints ----
+    # ---- control endpoints (POST /_control, POST /_reset, GET /_requests in fakehttp) ----
 
-    def control(self, method, path, raw):
-        state = self.server.state
-        if method == "POST" and path == "/_control":
-            try:
-                cfg = json.loads(raw.decode("utf-8")) if raw else {}
-            except (ValueError, UnicodeDecodeError):
-                cfg = None
-            if not isinstance(cfg, dict) or cfg.get("scenario", "echo") not in SCENARIOS:
-                body = dumps_compact({"ok": False, "error": "bad control body",
-                                      "scenarios": list(SCENARIOS)}).encode("utf-8")
-                self.send_plain_json(400, body)
-                return
-            cfg.setdefault("scenario", "echo")
-            state.set_config(cfg)
-            self.send_plain_json(200, dumps_compact({"ok": True, "config": cfg}).encode("utf-8"))
-            return
-        if method == "POST" and path == "/_reset":
-            state.reset()
-            self.send_plain_json(200, b'{"ok":true}')
-            return
-        if method == "GET" and path == "/_requests":
-            with state.lock:
-                body = dumps_compact({"requests": list(state.requests)})
-            self.send_plain_json(200, body.encode("utf-8"))
-            return
+    def check_control(self, cfg):
+        if not isinstance(cfg, dict) or cfg.get("scenario", "echo") not in SCENARIOS:
+            return "bad control body"
+        return None
+
+    def control_extra(self, method, path, query):
         if method == "GET" and path == "/_timings":
+            state = self.server.state
             with state.lock:
                 body = dumps_compact({"first_token": list(state.timings)})
-            self.send_plain_json(200, body.encode("utf-8"))
-            return
-        self.send_plain_json(404, b'{"ok":false,"error":"unknown control path"}')
-
-    def send_plain_json(self, status, body):
-        head = ("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-                % (status, http.HTTPStatus(status).phrase, len(body))).encode("latin-1")
-        self._raw(head + body)
+            self.send_plain(200, body.encode("utf-8"))
+            return True
+        return False
 
     # ---- /v1/models ----
 
@@ -1247,12 +1089,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = reply.completion()
         ctype = self.json_content_type()
         if scenario == "cut":
-            head = self._head(200, self._headers_for(200, ctype, len(body)))
-            self._raw(head + body[: len(body) // 2])
+            self.send_head(200, self._headers_for(200, ctype, len(body)), body[: len(body) // 2])
             self.abort_connection(rst=bool(config.get("rst")))
             return
         if scenario == "stall_after_headers":
-            self._raw(self._head(200, self._headers_for(200, ctype, len(body))))
+            self.send_head(200, self._headers_for(200, ctype, len(body)))
             time.sleep(self.seconds(config, 30))
             self.abort_connection()
             return
@@ -1349,55 +1190,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_chunks()
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 2048
-
+class Server(fakehttp.Server):
     def __init__(self, port, dialect, model, api_key):
-        self.state = State()
         self.dialect = dialect
         self.model = model
         self.api_key = api_key
-        super().__init__((HOST, port), Handler)
-
-    def handle_error(self, request, client_address):   # a broken client is not our problem
-        pass
-
-
-def write_port_file(path, port):
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w", encoding="ascii") as f:
-        f.write("%d\n" % port)
-    os.replace(tmp, path)
+        super().__init__(port, Handler, State())
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Fake OpenAI-compatible LLM server (tests only).")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--port-file")
+    fakehttp.add_listen_args(ap)
     ap.add_argument("--dialect", choices=DIALECTS, default="llama")
     ap.add_argument("--api-key")
     ap.add_argument("--model", default="fake-model")
     args = ap.parse_args(argv)
-
-    threading.stack_size(512 * 1024)      # many streams at once; keep threads small
-    server = Server(args.port, args.dialect, args.model, args.api_key)
-    port = server.server_address[1]
-
-    def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if args.port_file:
-        write_port_file(args.port_file, port)
-    print("fake_llm listening on %s:%d" % (HOST, port), flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
-    return 0
+    return fakehttp.serve("fake_llm", lambda: Server(args.port, args.dialect, args.model,
+                                                     args.api_key), args.port_file)
 
 
 if __name__ == "__main__":
